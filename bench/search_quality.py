@@ -1,0 +1,144 @@
+"""Search quality on a real FAQ-matching set: Calmline's engine vs. plain BM25.
+
+Dataset: deepset COVID-QA question-similarity evaluation set (see SOURCE.txt in
+shared/data/deepset-covid-faq-similarity). The English FAQ rows are the documents
+(title = question, body = answer; duplicate questions keep the first row). Each
+``similar == 1`` pair is one query: ``question_2`` is a paraphrase and the relevant
+document is the FAQ whose question equals ``question_1``.
+
+Metrics, averaged over the queries: recall@1, recall@5 and MRR@10.
+
+Run: .venv/bin/python bench/search_quality.py
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SHARED = ROOT.parent / "shared" / "data"
+DATASET = "deepset-covid-faq-similarity"
+DATA_DIR = SHARED / DATASET
+TOP_K = 10
+
+
+def _read_csv(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _norm(text: str) -> str:
+    # Seven FAQ questions carry a stray leading/trailing newline that their
+    # question_1 copies in the eval file do not; compare whitespace-normalised.
+    return " ".join((text or "").split())
+
+
+def load_faqs(data_dir: Path = DATA_DIR) -> list[dict]:
+    """English FAQ rows, first row per distinct (whitespace-normalised) question, in file order."""
+    seen: set[str] = set()
+    faqs = []
+    for row in _read_csv(data_dir / "faq_covidbert.csv"):
+        question = _norm(row["question"])
+        if row.get("lang") != "en" or not question or question in seen:
+            continue
+        seen.add(question)
+        faqs.append({"question": question, "answer": row["answer"] or "",
+                     "category": row.get("category") or ""})
+    return faqs
+
+
+def load_queries(faqs: list[dict], data_dir: Path = DATA_DIR) -> list[tuple[str, str]]:
+    """(query text, relevant doc id) for every similar pair."""
+    by_question = {f["question"]: f"faq:{i}" for i, f in enumerate(faqs)}
+    queries = []
+    for row in _read_csv(data_dir / "eval_question_similarity_en.csv"):
+        if str(row["similar"]).strip() != "1":
+            continue
+        relevant = by_question.get(_norm(row["question_1"]))
+        if relevant is None:
+            raise ValueError(f"question_1 not found among FAQ questions: {row['question_1']!r}")
+        queries.append((row["question_2"], relevant))
+    return queries
+
+
+def score(ranked_lists: list[list[str]], queries: list[tuple[str, str]]) -> dict:
+    r1 = r5 = mrr = 0.0
+    for ranked, (_, relevant) in zip(ranked_lists, queries):
+        ranked = ranked[:TOP_K]
+        if relevant in ranked:
+            rank = ranked.index(relevant) + 1
+            r1 += rank == 1
+            r5 += rank <= 5
+            mrr += 1.0 / rank
+    n = max(1, len(queries))
+    return {"recall_at_1": round(r1 / n, 4), "recall_at_5": round(r5 / n, 4), "mrr_at_10": round(mrr / n, 4)}
+
+
+# ------------------------------------------------------------------ systems
+def run_calmline(faqs: list[dict], queries: list[tuple[str, str]]) -> list[list[str]]:
+    from portal.search.backend import SearchDocument
+    from portal.search.whoosh_backend import WhooshBackend
+
+    docs = [
+        SearchDocument(doc_id=f"faq:{i}", type="faq", slug=f"faq-{i}", title=f["question"], url=f"/faq/{i}",
+                       category=f["category"] or "", tags=(), summary="", body=f["answer"])
+        for i, f in enumerate(faqs)
+    ]
+    tmpdir = tempfile.mkdtemp(prefix="calmline-sq-")
+    backend = WhooshBackend(tmpdir)
+    try:
+        backend.rebuild(docs)
+        return [[h.doc_id for h in backend.query(q, page=1, per_page=TOP_K).hits] for q, _ in queries]
+    finally:
+        backend.close()
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def run_plain_bm25(faqs: list[dict], queries: list[tuple[str, str]]) -> list[list[str]]:
+    from whoosh import index
+    from whoosh.analysis import StandardAnalyzer
+    from whoosh.fields import ID, TEXT, Schema
+    from whoosh.qparser import OrGroup, QueryParser
+
+    schema = Schema(id=ID(stored=True, unique=True), text=TEXT(analyzer=StandardAnalyzer()))
+    tmpdir = tempfile.mkdtemp(prefix="plain-bm25-sq-")
+    try:
+        ix = index.create_in(tmpdir, schema)
+        writer = ix.writer()
+        for i, f in enumerate(faqs):
+            writer.add_document(id=f"faq:{i}", text=f["question"] + " " + f["answer"])
+        writer.commit()
+        parser = QueryParser("text", schema, group=OrGroup)
+        out = []
+        with ix.searcher() as searcher:  # default weighting: BM25F
+            for q, _ in queries:
+                hits = searcher.search(parser.parse(q), limit=TOP_K)
+                out.append([h["id"] for h in hits])
+        ix.close()
+        return out
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+SYSTEMS = {"calmline": run_calmline, "plain_bm25": run_plain_bm25}
+
+
+def evaluate() -> dict:
+    faqs = load_faqs()
+    queries = load_queries(faqs)
+    result: dict = {"dataset": DATASET, "queries": len(queries), "documents": len(faqs)}
+    for name, run in SYSTEMS.items():
+        result[name] = score(run(faqs, queries), queries)
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(evaluate(), indent=2))

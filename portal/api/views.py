@@ -1,0 +1,74 @@
+import sqlalchemy as sa
+from flask import current_app, jsonify, request
+
+from portal.api import bp
+from portal.errors import json_error
+from portal.extensions import db
+from portal.search.services import SearchInputError, search, suggest
+
+MAX_LIMIT = 50
+
+
+def _bounded_int(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SearchInputError(f"'{name}' must be a whole number from {low} to {high}.") from None
+    if not low <= value <= high:
+        raise SearchInputError(f"'{name}' must be a whole number from {low} to {high}.")
+    return value
+
+
+@bp.route("/api/search")
+def api_search():
+    try:
+        limit = _bounded_int("limit", 10, 1, MAX_LIMIT)
+        page = _bounded_int("page", 1, 1, 1000)
+        found = search(request.args.get("q"), page=page, per_page=limit, doc_type=request.args.get("type") or None,
+                       category=request.args.get("category") or None, source="api")
+    except SearchInputError as exc:
+        return json_error(400, str(exc))
+    return jsonify({
+        "query": found.query,
+        "total": found.total,
+        "page": found.page,
+        "suggestion": found.suggestion,
+        "corrected": found.corrected,
+        "facets": {"category": found.facets},
+        "results": [
+            {"type": h.type, "slug": h.slug, "title": h.title, "url": h.url, "snippet": h.snippet,
+             "score": h.score, "category": h.category}
+            for h in found.hits
+        ],
+    })
+
+
+@bp.route("/api/search/suggest")
+def api_suggest():
+    try:
+        hits = suggest(request.args.get("q"), limit=_bounded_int("limit", 8, 1, 20))
+    except SearchInputError as exc:
+        return json_error(400, str(exc))
+    return jsonify({"suggestions": [{"title": h.title, "url": h.url, "type": h.type} for h in hits]})
+
+
+@bp.route("/healthz")
+def health():
+    status, code = {}, 200
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+        status["database"] = {"ok": True}
+    except Exception as exc:
+        db.session.rollback()
+        status["database"] = {"ok": False, "error": exc.__class__.__name__}
+        code = 503
+    try:
+        status["search"] = current_app.extensions["search"].status()
+    except Exception as exc:
+        status["search"] = {"ok": False, "error": exc.__class__.__name__}
+        code = 503
+    status["status"] = "ok" if code == 200 else "degraded"
+    return jsonify(status), code

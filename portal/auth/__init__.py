@@ -1,0 +1,19 @@
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def init_app(app) -> None:
+    from portal.auth import views  # noqa: F401  (registers routes on bp)
+    from portal.auth.models import User
+    from portal.extensions import db, login_manager
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    app.register_blueprint(bp)

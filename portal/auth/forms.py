@@ -1,0 +1,33 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
+    remember = BooleanField("Keep me signed in")
+    submit = SubmitField("Log in")
+
+
+class RegisterForm(FlaskForm):
+    name = StringField("Your name", validators=[Length(max=100)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=128)])
+    confirm = PasswordField(
+        "Repeat password", validators=[DataRequired(), EqualTo("password", "The passwords do not match.")]
+    )
+    submit = SubmitField("Create account")
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=128)])
+    password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=128)])
+    confirm = PasswordField(
+        "Repeat new password", validators=[DataRequired(), EqualTo("password", "The passwords do not match.")]
+    )
+    submit = SubmitField("Change password")
+
+
+class LogoutForm(FlaskForm):
+    submit = SubmitField("Log out")

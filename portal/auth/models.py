@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.extensions import db
+from portal.models import utcnow
+
+ROLES = ("customer", "agent", "moderator", "supervisor", "admin")
+STAFF_ROLES = frozenset({"agent", "moderator", "supervisor", "admin"})
+
+user_roles = sa.Table(
+    "user_roles",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("role_id", sa.ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Role(db.Model):
+    __tablename__ = "roles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(32), unique=True)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True, index=True)
+    name: Mapped[str] = mapped_column(sa.String(100), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+    roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
+
+    @property
+    def is_active(self) -> bool:  # flask-login refuses inactive users
+        return self.active
+
+    @property
+    def role_names(self) -> set[str]:
+        return {role.name for role in self.roles}
+
+    def has_role(self, *names: str) -> bool:
+        return bool(self.role_names & set(names))
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.role_names & STAFF_ROLES)
+
+    @property
+    def first_name(self) -> str:
+        return (self.name or self.email.split("@")[0]).split()[0]
+
+    def set_password(self, password: str) -> None:
+        # Werkzeug's default method is scrypt.
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"

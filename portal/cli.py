@@ -1,0 +1,106 @@
+"""flask commands: users, kb sync, search reindex, demo seeding."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from portal.extensions import db
+
+DEMO_USERS = [
+    ("customer@example.com", "Casey Customer", ["customer"], "calm-customer-2026"),
+    ("agent@example.com", "Alex Agent", ["agent"], "calm-agent-2026"),
+    ("moderator@example.com", "Morgan Moderator", ["moderator", "customer"], "calm-moderator-2026"),
+    ("supervisor@example.com", "Sam Supervisor", ["supervisor", "agent"], "calm-supervisor-2026"),
+    ("admin@example.com", "Ari Admin", ["admin"], "calm-admin-2026"),
+]
+
+
+def init_app(app) -> None:
+    from portal.auth.models import ROLES
+
+    users = AppGroup("users", help="Manage accounts.")
+    kb = AppGroup("kb", help="Knowledge base.")
+    search = AppGroup("search", help="Search index.")
+    seed = AppGroup("seed", help="Demo data.")
+
+    @users.command("create")
+    @click.argument("email")
+    @click.option("--role", "roles", multiple=True, type=click.Choice(ROLES), default=("customer",),
+                  show_default=True, help="Repeat for several roles.")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @click.option("--name", default="")
+    def users_create(email, roles, password, name):
+        """Create an account with one or more roles."""
+        from portal.auth.passwords import WeakPassword
+        from portal.auth.services import AccountError, create_user
+
+        try:
+            user = create_user(email, password, list(roles), name=name)
+        except (AccountError, WeakPassword) as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"created {user.email} ({', '.join(sorted(user.role_names))})")
+
+    @users.command("list")
+    def users_list():
+        """List accounts and their roles."""
+        from portal.auth.models import User
+
+        for user in db.session.scalars(sa.select(User).order_by(User.email)):
+            state = "" if user.active else "  (disabled)"
+            click.echo(f"{user.id:>5}  {user.email:<40} {','.join(sorted(user.role_names))}{state}")
+
+    @kb.command("sync")
+    @click.argument("directory", required=False, type=click.Path(file_okay=False))
+    def kb_sync(directory):
+        """Import, update and remove articles to match DIRECTORY (default KB_ARTICLES_DIR)."""
+        from portal.kb.services import KnowledgeBaseError, sync_articles
+
+        directory = directory or current_app.config["KB_ARTICLES_DIR"]
+        try:
+            report = sync_articles(directory)
+        except KnowledgeBaseError as exc:
+            raise click.ClickException(str(exc)) from exc
+        for name, reason in report.errors:
+            click.echo(f"skipped {name}: {reason}", err=True)
+        click.echo(f"articles: {report.created} created, {report.updated} updated, "
+                   f"{report.unchanged} unchanged, {report.removed} removed, {len(report.errors)} skipped")
+
+    @search.command("reindex")
+    def search_reindex():
+        """Rebuild the search index from the database."""
+        from portal.search.indexing import all_documents, count_documents
+
+        backend = current_app.extensions["search"]
+        with Session(db.engine) as session:
+            total = count_documents(session)
+            with click.progressbar(length=total, label="indexing") as bar:
+                count = backend.rebuild(all_documents(session), progress=bar.update)
+        click.echo(f"indexed {count} documents")
+
+    @search.command("gaps")
+    @click.option("--limit", default=20, show_default=True)
+    def search_gaps(limit):
+        """Most frequent searches that found nothing."""
+        from portal.search.services import content_gaps
+
+        for query, count in content_gaps(limit):
+            click.echo(f"{count:>5}  {query}")
+
+    @seed.command("demo")
+    def seed_demo():
+        """Create one demo account per role (idempotent) and print the logins."""
+        from portal.auth.services import create_user, find_user_by_email
+
+        for email, name, roles, password in DEMO_USERS:
+            if find_user_by_email(email) is None:
+                create_user(email, password, roles, name=name)
+        click.echo("Demo logins:")
+        for email, _, roles, password in DEMO_USERS:
+            click.echo(f"  {'/'.join(roles):<20} {email:<26} {password}")
+
+    for group in (users, kb, search, seed):
+        app.cli.add_command(group)

@@ -1,0 +1,92 @@
+"""Configuration read from the environment when the app is created, never at import."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot produce a safe configuration."""
+
+
+def _instance_secret_key(instance_dir: Path) -> str:
+    """A key generated once per checkout, so local sessions survive restarts."""
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: if two workers race, one wins and the other reads its key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def _normalise_db_url(url: str) -> str:
+    # psycopg 3 is the driver we install; accept the plain scheme people paste.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
+    env = dict(os.environ if env is None else env)
+    environment = env.get("CALMLINE_ENV", "development")
+    production = environment == "production"
+
+    secret = env.get("SECRET_KEY")
+    if not secret:
+        if production:
+            raise ConfigError("SECRET_KEY must be set when CALMLINE_ENV=production")
+        secret = _instance_secret_key(instance_dir)
+
+    db_url = _normalise_db_url(env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'calmline.db'}")
+    redis_url = env.get("REDIS_URL") or None
+
+    return {
+        "CALMLINE_ENV": environment,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(db_url),
+        "SEARCH_INDEX_DIR": env.get("SEARCH_INDEX_DIR") or str(instance_dir / "search_index"),
+        "KB_ARTICLES_DIR": env.get("KB_ARTICLES_DIR") or str(ROOT / "kb_articles"),
+        "REDIS_URL": redis_url,
+        "BRAND_NAME": env.get("BRAND_NAME") or "Brightnest",
+        # Rate limits: shared across workers through Redis when it is configured.
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "10 per minute;50 per hour",
+        "REGISTER_RATE_LIMIT": env.get("REGISTER_RATE_LIMIT") or "5 per minute;20 per hour",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag(env.get("SESSION_COOKIE_SECURE"), default=production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _flag(env.get("SESSION_COOKIE_SECURE"), default=production),
+        "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SEARCH_MAX_QUERY_LENGTH": 200,
+    }
+
+
+def engine_options(db_url: str) -> dict:
+    options: dict = {"pool_pre_ping": True}
+    if db_url.startswith("sqlite"):
+        # Several gunicorn workers share the file: wait for a writer instead of failing.
+        options["connect_args"] = {"timeout": 30}
+    return options
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}

@@ -1,0 +1,61 @@
+"""Error pages that answer HTML or JSON by what the client accepts; never a trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Please log in to continue.",
+    403: "You do not have permission to see this page.",
+    404: "We could not find that page.",
+    405: "That method is not allowed here.",
+    413: "That request is too large.",
+    429: "Too many attempts. Please wait a moment and try again.",
+    500: "Something went wrong on our side. Please try again.",
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/") or request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def json_error(status: int, message: str):
+    return jsonify({"error": {"status": status, "message": message}}), status
+
+
+def _respond(status: int, message: str):
+    if wants_json():
+        return json_error(status, message)
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def init_app(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return _respond(400, "Your form expired or was not sent from this site. Reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code == 401 and not wants_json():
+            from flask import redirect, url_for
+
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        message = MESSAGES.get(exc.code or 500, exc.description or "Error")
+        if exc.code == 429:
+            message = f"{MESSAGES[429]} (limit: {exc.description})"
+        return _respond(exc.code or 500, message)
+
+    @app.errorhandler(Exception)
+    def unhandled(exc):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _respond(500, MESSAGES[500])

@@ -1,0 +1,82 @@
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.auth.permissions import is_staff
+from portal.extensions import db
+from portal.kb import bp
+from portal.kb.forms import VoteForm
+from portal.kb.models import Article, Category
+from portal.kb.services import (
+    KnowledgeBaseError,
+    categories_with_counts,
+    find_vote,
+    get_article,
+    record_vote,
+    related_articles,
+    vote_counts,
+)
+from portal.visitor import visitor_id
+
+
+@bp.route("/")
+def home():
+    recent = db.session.scalars(
+        sa.select(Article).where(Article.published.is_(True))
+        .order_by(Article.updated.desc().nulls_last(), Article.title).limit(6)
+    ).all()
+    return render_template("kb/home.html", categories=categories_with_counts(), recent=recent)
+
+
+@bp.route("/kb/")
+def index():
+    return render_template("kb/index.html", categories=categories_with_counts())
+
+
+@bp.route("/kb/category/<slug>")
+def category(slug: str):
+    cat = db.session.scalar(sa.select(Category).where(Category.slug == slug)) or abort(404)
+    page = request.args.get("page", 1, type=int)
+    articles = db.paginate(
+        sa.select(Article).where(Article.category_id == cat.id, Article.published.is_(True)).order_by(Article.title),
+        page=max(1, page), per_page=20, error_out=False,
+    )
+    return render_template("kb/category.html", category=cat, articles=articles)
+
+
+def _voter():
+    if current_user.is_authenticated:
+        return current_user.id, None
+    return None, visitor_id(create=True)
+
+
+@bp.route("/kb/<slug>")
+def article(slug: str):
+    art = get_article(slug) or abort(404)
+    user_id, visitor = (current_user.id, None) if current_user.is_authenticated else (None, visitor_id(create=False))
+    return render_template(
+        "kb/article.html", article=art, related=related_articles(art), form=VoteForm(),
+        my_vote=find_vote(art, user_id, visitor), counts=vote_counts(art) if is_staff() else None,
+    )
+
+
+@bp.route("/kb/<slug>/vote", methods=["POST"])
+def vote(slug: str):
+    art = get_article(slug) or abort(404)
+    form = VoteForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return render_template(
+            "kb/article.html", article=art, related=related_articles(art), form=form, my_vote=None,
+            counts=vote_counts(art) if is_staff() else None,
+        ), 400
+    user_id, visitor = _voter()
+    try:
+        record_vote(art, form.helpful.data == "yes", form.comment.data or "", user_id, visitor)
+    except KnowledgeBaseError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("kb.article", slug=slug)), 303
+    flash("Thank you, your feedback helps us improve this article.", "success")
+    return redirect(url_for("kb.article", slug=slug, _anchor="feedback"), 303)

@@ -1,0 +1,66 @@
+"""The search interface: what the portal needs from any engine.
+
+Whoosh implements it today; a PostgreSQL full-text engine can sit behind the same
+three verbs (index, remove, query) when one process per box is not enough.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Protocol
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    doc_id: str  # "<type>:<primary key>", stable across edits
+    type: str
+    slug: str
+    title: str
+    url: str
+    category: str = ""
+    tags: tuple[str, ...] = ()
+    summary: str = ""
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    doc_id: str
+    type: str
+    slug: str
+    title: str
+    url: str
+    category: str
+    snippet: str  # safe HTML: escaped text with <mark> around matches
+    score: float
+
+
+@dataclass
+class SearchResults:
+    query: str
+    total: int
+    hits: list[SearchHit]
+    page: int
+    per_page: int
+    suggestion: str | None = None  # "did you mean"
+    corrected: bool = False  # hits are for the suggestion, the query found nothing
+    facets: dict[str, int] = field(default_factory=dict)  # category -> count
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+class SearchBackend(Protocol):
+    def index(self, docs: Iterable[SearchDocument]) -> None: ...
+
+    def remove(self, doc_ids: Iterable[str]) -> None: ...
+
+    def query(self, text: str, *, page: int = 1, per_page: int = 10, doc_type: str | None = None,
+              category: str | None = None) -> SearchResults: ...
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[SearchHit]: ...
+
+    def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> int: ...
+
+    def status(self) -> dict: ...

@@ -1,0 +1,116 @@
+"""Keep the search index in step with the database, on commit.
+
+After a flush, the ids of changed searchable rows are noted on the session; after
+the commit they are re-read in a fresh session *inside* the engine's write lock
+(see WhooshBackend.apply), so whichever process writes last writes the newest
+committed state. A rollback forgets the notes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from portal.search.backend import SearchDocument
+
+log = logging.getLogger(__name__)
+_PENDING = "search_pending"
+
+
+@dataclass(frozen=True)
+class Searchable:
+    type: str
+    model: type
+    to_document: Callable[[object], SearchDocument]
+
+
+_registry: dict[str, Searchable] = {}
+_listening = False
+
+
+def register_searchable(type_: str, model: type, to_document: Callable[[object], SearchDocument]) -> None:
+    _registry[type_] = Searchable(type_, model, to_document)
+
+
+def doc_id(type_: str, pk: int) -> str:
+    return f"{type_}:{pk}"
+
+
+def _note_changes(session: Session, flush_context) -> None:
+    pending = session.info.setdefault(_PENDING, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        type_ = getattr(obj, "__searchable__", None)
+        if type_ in _registry and obj.id is not None:
+            pending.add((type_, obj.id))
+
+
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending or not has_app_context():
+        return
+    try:
+        reindex(pending)
+    except Exception:  # the data is committed; `flask search reindex` repairs the index
+        log.exception("search index update failed for %d documents", len(pending))
+
+
+def _forget(session: Session, *args) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def listen() -> None:
+    global _listening
+    if _listening:
+        return
+    event.listen(Session, "after_flush", _note_changes)
+    event.listen(Session, "after_commit", _after_commit)
+    event.listen(Session, "after_rollback", _forget)
+    _listening = True
+
+
+def _load(session: Session, pending: set[tuple[str, int]]):
+    docs, removed = [], []
+    by_type: dict[str, set[int]] = {}
+    for type_, pk in pending:
+        by_type.setdefault(type_, set()).add(pk)
+    for type_, pks in by_type.items():
+        spec = _registry[type_]
+        found = {obj.id: obj for obj in session.scalars(sa.select(spec.model).where(spec.model.id.in_(pks)))}
+        for pk in pks:
+            obj = found.get(pk)
+            if obj is not None and obj.is_searchable():
+                docs.append(spec.to_document(obj))
+            else:
+                removed.append(doc_id(type_, pk))
+    return docs, removed
+
+
+def reindex(pending: set[tuple[str, int]]) -> None:
+    from portal.extensions import db
+
+    engine = db.engine
+    backend = current_app.extensions["search"]
+
+    def produce():
+        with Session(engine) as session:
+            return _load(session, pending)
+
+    backend.apply(produce)
+
+
+def all_documents(session: Session):
+    """Every searchable row, for a full rebuild."""
+    for spec in _registry.values():
+        for obj in session.scalars(sa.select(spec.model).execution_options(yield_per=500)):
+            if obj.is_searchable():
+                yield spec.to_document(obj)
+
+
+def count_documents(session: Session) -> int:
+    return sum(session.scalar(sa.select(sa.func.count()).select_from(spec.model)) for spec in _registry.values())
