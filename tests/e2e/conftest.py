@@ -1,0 +1,225 @@
+"""Browser tests: the real app under gunicorn, driven by Debian's Chromium through Playwright.
+
+The server is built once per run the way an operator would: migrations, ``flask kb sync``,
+``flask seed demo``, ``flask search reindex``, then ``gunicorn -w 2``. TEST_DATABASE_URL selects
+PostgreSQL (the public schema is dropped and recreated first); otherwise SQLite in a temp dir.
+No browser is ever downloaded: when /usr/bin/chromium is missing the tests are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+STARTUP_TIMEOUT = 30.0
+
+
+def pytest_configure(config):
+    # pytest.ini normally registers the marker; keep -m e2e / --strict-markers working without it.
+    if not any(str(line).startswith("e2e") for line in config.getini("markers")):
+        config.addinivalue_line("markers", "e2e: browser tests against a live gunicorn server (needs Chromium)")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    # Remember each phase's outcome so the page fixture can screenshot failures.
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _reset_postgres(url: str, env: dict[str, str]) -> None:
+    """Start from an empty database: drop and recreate the public schema (fallback: downgrade base)."""
+    import psycopg
+
+    conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1).replace("postgres://", "postgresql://", 1)
+    try:
+        with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as conn:
+            conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+            conn.execute("CREATE SCHEMA public")
+    except psycopg.Error as exc:
+        print(f"e2e: could not recreate the public schema ({exc}); trying `flask db downgrade base`")
+        subprocess.run([sys.executable, "-m", "flask", "db", "downgrade", "base"], cwd=ROOT, env=env,
+                       check=False, capture_output=True, text=True, timeout=120)
+
+
+def _flask(env: dict[str, str], *args: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env,
+                            check=False, capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        pytest.fail(f"`flask {' '.join(args)}` failed ({result.returncode}):\n{result.stdout}\n{result.stderr}",
+                    pytrace=False)
+
+
+def _gunicorn_extra_args() -> list[str]:
+    """Newer gunicorn opens a control socket in ~/.gunicorn by default: one per run would clash."""
+    try:
+        from gunicorn.config import KNOWN_SETTINGS
+    except ImportError:
+        return []
+    return ["--no-control-socket"] if any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS) else []
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+                last = f"HTTP {response.status}"
+        except urllib.error.HTTPError as exc:
+            last = f"HTTP {exc.code}: {exc.read()[:500]!r}"
+        except OSError as exc:
+            last = repr(exc)
+        time.sleep(0.2)
+    _stop(proc)  # so the log is complete before it is printed
+    stderr = log.read_text(errors="replace") if log.exists() else ""
+    print(f"gunicorn stderr:\n{stderr}")
+    pytest.fail(f"the live server did not become healthy within {STARTUP_TIMEOUT:.0f}s "
+                f"(exit code {proc.returncode}, last: {last}).\ngunicorn stderr:\n{stderr[-4000:]}", pytrace=False)
+
+
+def _server_env(instance: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "CALMLINE_INSTANCE_DIR": str(instance),
+        "CALMLINE_ENV": "development",
+        "FLASK_APP": "wsgi",
+        "SECRET_KEY": "e2e-secret",
+        "SEARCH_INDEX_DIR": str(instance / "search_index"),
+        "KB_ARTICLES_DIR": str(ROOT / "kb_articles"),
+        "SESSION_COOKIE_SECURE": "0",  # plain http on 127.0.0.1
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+        "REGISTER_RATE_LIMIT": "1000 per minute",
+        "PYTHONUNBUFFERED": "1",
+    })
+    env.pop("REDIS_URL", None)  # per-worker memory limits; never share counters with a dev Redis
+    pg_url = os.environ.get("TEST_DATABASE_URL")
+    env["DATABASE_URL"] = pg_url or f"sqlite:///{instance / 'calmline.db'}"
+    return env
+
+
+def _stop(proc: subprocess.Popen | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """Base URL of a migrated, seeded, indexed portal running under gunicorn with 2 workers."""
+    tmp = Path(tempfile.mkdtemp(prefix="calmline-e2e-"))
+    proc = None
+    try:
+        instance = tmp / "instance"
+        instance.mkdir()
+        env = _server_env(instance)
+        if os.environ.get("TEST_DATABASE_URL"):
+            _reset_postgres(env["DATABASE_URL"], env)
+        for command in (("db", "upgrade"), ("kb", "sync"), ("seed", "demo"), ("search", "reindex")):
+            _flask(env, *command)
+
+        port = _free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        log = tmp / "gunicorn.log"
+        with open(log, "wb") as err:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5",
+                 *_gunicorn_extra_args(), "wsgi:app"],
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err,
+            )
+        _wait_healthy(base_url, proc, log)
+        yield base_url
+    finally:
+        _stop(proc)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian chromium not installed: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def new_context(browser, live_server):
+    """Factory for extra isolated contexts (e.g. a staff user alongside a visitor); closed after the test."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(base_url=live_server, locale="en-GB")
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def context(new_context):
+    return new_context()
+
+
+@pytest.fixture
+def page(context, request, tmp_path):
+    from playwright.sync_api import Error as PlaywrightError
+
+    page = context.new_page()
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed and not page.is_closed():
+        shot = tmp_path / "failure.png"
+        try:
+            page.screenshot(path=str(shot), full_page=True)
+            print(f"\nfailure screenshot of {page.url}: {shot}")
+        except PlaywrightError as exc:  # the screenshot is a courtesy; never mask the real failure
+            print(f"\ncould not take a failure screenshot: {exc}")
