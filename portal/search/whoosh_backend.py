@@ -21,13 +21,15 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import nh3
+import numpy as np
 from whoosh import index, writing
 from markupsafe import escape
 from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, ShingleFilter, StemmingAnalyzer, StopFilter
 from whoosh.fields import ID, NGRAMWORDS, STORED, TEXT, Schema
-from whoosh.query import And, AndMaybe, Or, Term
+from whoosh.query import And, Term
 
 from portal.search.backend import SearchDocument, SearchHit, SearchResults
+from portal.search.scoring import PostingsCache, select_and_score, top
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +112,7 @@ class WhooshBackend:
         self._lock = threading.RLock()
         self._stem = self.schema["content"].analyzer
         self._stem_cache: dict[str, str] = {}
-        self._column_cache = None
+        self._postings = PostingsCache()
 
     # ------------------------------------------------------------------ opening
     @contextmanager
@@ -209,39 +211,21 @@ class WhooshBackend:
     def _words(self, text: str) -> list[str]:
         return [w.lower() for w in WORD_RE.findall(text)]
 
-    def _build_query(self, searcher, text: str):
-        """(query that selects and scores, query that selects) or None."""
+    def _plan(self, searcher, text: str):
+        """Split the query's words into rare (select) and common (score only), plus boosts."""
         stems = list(dict.fromkeys(self._analyse(text)))
         reader = searcher.reader()
-        total_docs = max(1, searcher.doc_count_all())
-        threshold = max(COMMON_SHARE * total_docs, COMMON_MIN_DOCS)
+        threshold = max(COMMON_SHARE * max(1, searcher.doc_count_all()), COMMON_MIN_DOCS)
         known = [(s, reader.doc_frequency("content", s)) for s in stems]
         known = [(s, df) for s, df in known if df > 0]
         if not known:
             return None
         rare = [s for s, df in known if df <= threshold]
         common = [s for s, df in known if df > threshold]
-        if rare:
-            select = Or([Term("content", s) for s in rare], scale=0.9) if len(rare) > 1 else Term("content", rare[0])
-            # Common words are left out of scoring here: their weight (IDF) is
-            # small and walking their long posting lists is what costs time.
-            boosters = []
-        else:
-            select = And([Term("content", s) for s in common]) if len(common) > 1 else Term("content", common[0])
-            boosters = []
         words = [s for s, _ in known]
-        boosters += [Term("title", s, boost=TITLE_BOOST) for s in words]
-        boosters += [Term("pairs", a + PAIR_SEP + b, boost=PAIR_BOOST) for a, b in zip(stems, stems[1:])]
-        return AndMaybe(select, Or(boosters)), select, words
-
-    def _columns(self, searcher):
-        """Per-document type and category, read once per searcher generation."""
-        cached = self._column_cache
-        if cached is None or cached[0] is not searcher:
-            reader = searcher.reader()
-            cached = (searcher, list(reader.column_reader("type")), list(reader.column_reader("category")))
-            self._column_cache = cached
-        return cached[1], cached[2]
+        boosts = [("title", s, TITLE_BOOST) for s in words]
+        boosts += [("pairs", a + PAIR_SEP + b, PAIR_BOOST) for a, b in zip(stems, stems[1:])]
+        return rare, common, boosts, words
 
     def _correct(self, searcher, text: str) -> str | None:
         """Replace words the index has never seen with the closest word it has."""
@@ -286,41 +270,38 @@ class WhooshBackend:
 
     def _run(self, searcher, text, page, per_page, doc_type, category) -> SearchResults:
         empty = SearchResults(query=text, total=0, hits=[], page=page, per_page=per_page)
-        built = self._build_query(searcher, text)
-        if built is None:
+        plan = self._plan(searcher, text)
+        if plan is None:
             return empty
-        scored, select, stems = built
-        # One unscored pass over the matching documents gives the facet and the total.
-        types, cats = self._columns(searcher)
-        matching = [d for d in searcher.docs_for_query(select) if not doc_type or types[d] == doc_type]
+        rare, common, boosts, words = plan
+        found = select_and_score(searcher, self._postings, rare=rare, common=common, boosts=boosts,
+                                 doc_type=doc_type)
         facets: dict[str, int] = {}
-        allowed = set()
-        for docnum in matching:
-            cat = cats[docnum]
+        for cat in found.categories:
             if cat:
                 facets[cat] = facets.get(cat, 0) + 1
-            if not category or cat == category:
-                allowed.add(docnum)
-        total = len(allowed)
+        facets = dict(sorted(facets.items(), key=lambda kv: (-kv[1], kv[0])))
+        docs, scores = found.docnums, found.scores
+        if category:
+            keep = np.fromiter((c == category for c in found.categories), dtype=bool, count=len(found.categories))
+            docs, scores = docs[keep], scores[keep]
+        total = int(docs.size)
         if total == 0:
             empty.facets = facets
             return empty
         pages = -(-total // per_page)
         page = min(max(1, page), pages)
-        mask_all = len(allowed) == len(matching) and not doc_type
-        results = searcher.search(
-            scored, limit=page * per_page, filter=None if mask_all else allowed
-        )
-        hits = [self._hit(hit, stems) for hit in results[(page - 1) * per_page : page * per_page]]
-        facets = dict(sorted(facets.items(), key=lambda kv: (-kv[1], kv[0])))
+        ranked = top(docs, scores, (page - 1) * per_page, page * per_page)
+        stems = set(words)
+        hits = [self._hit(searcher.stored_fields(docnum), score, stems) for docnum, score in ranked]
         return SearchResults(query=text, total=total, hits=hits, page=page, per_page=per_page, facets=facets)
 
-    def _hit(self, hit, stems: list[str]) -> SearchHit:
-        snippet = self._snippet(hit, set(stems))
+    def _hit(self, hit: dict, score: float, stems: set[str]) -> SearchHit:
+        snippet = self._snippet(hit, stems)
         return SearchHit(
             doc_id=hit["id"], type=hit["type"], slug=hit["slug"], title=hit["title"], url=hit["url"],
             category=hit.get("category", ""), snippet=nh3.clean(snippet, tags={"mark"}, attributes={}),
-            score=round(float(hit.score or 0.0), 4),
+            score=round(score, 4),
         )
 
     def _snippet(self, hit, stems: set[str], width: int = 32) -> str:
