@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 import sqlalchemy as sa
 from flask import current_app
+from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
 from portal.extensions import db

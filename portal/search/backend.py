@@ -6,8 +6,9 @@ three verbs (index, remove, query) when one process per box is not enough.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Protocol
+from typing import Protocol
 
 
 @dataclass(frozen=True)

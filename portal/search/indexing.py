@@ -9,8 +9,8 @@ committed state. A rollback forgets the notes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context

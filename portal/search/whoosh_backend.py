@@ -16,14 +16,15 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
+from itertools import pairwise
 from pathlib import Path
-from typing import Callable, Iterable
 
 import nh3
 import numpy as np
-from whoosh import index, writing
 from markupsafe import escape
+from whoosh import index, writing
 from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, ShingleFilter, StemmingAnalyzer, StopFilter
 from whoosh.fields import ID, NGRAMWORDS, STORED, TEXT, Schema
 from whoosh.query import And, Term
@@ -224,7 +225,7 @@ class WhooshBackend:
         common = [s for s, df in known if df > threshold]
         words = [s for s, _ in known]
         boosts = [("title", s, TITLE_BOOST) for s in words]
-        boosts += [("pairs", a + PAIR_SEP + b, PAIR_BOOST) for a, b in zip(stems, stems[1:])]
+        boosts += [("pairs", a + PAIR_SEP + b, PAIR_BOOST) for a, b in pairwise(stems)]
         return rare, common, boosts, words
 
     def _correct(self, searcher, text: str) -> str | None:
