@@ -75,6 +75,7 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "SEARCH_MAX_QUERY_LENGTH": 200,
+        "KB_PAGE_CACHE_SECONDS": float(env.get("KB_PAGE_CACHE_SECONDS") or 30),
     }
 
 

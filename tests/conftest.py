@@ -67,6 +67,7 @@ def test_config(database_url: str, tmp_path, **overrides) -> dict:
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "REGISTER_RATE_LIMIT": "1000 per minute",
         "BRAND_NAME": "Brightnest",
+        "KB_PAGE_CACHE_SECONDS": 0,  # tests change articles and look at once
     }
     config.update(overrides)
     return config

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -186,6 +187,7 @@ def sync_articles(directory: str | Path) -> SyncReport:
         db.session.delete(article)
         report.removed += 1
     db.session.commit()
+    clear_page_cache()
     return report
 
 
@@ -195,6 +197,55 @@ def article_document(article: Article) -> SearchDocument:
         url=f"/kb/{article.slug}", category=article.category.slug if article.category else "",
         tags=tuple(article.tags or ()), summary=brand(article.summary), body=brand(plain_text(article.body_md)),
     )
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    """What an article page shows, detached from the session so it can be cached."""
+
+    id: int
+    slug: str
+    title: str
+    summary: str
+    body_html: str
+    updated: date | None
+    category_slug: str
+    category_name: str
+    related: tuple[tuple[str, str], ...]  # (slug, title)
+
+
+_page_cache: dict[str, tuple[float, ArticlePage]] = {}
+
+
+def article_page(slug: str) -> ArticlePage | None:
+    """The article and its related list, cached per process for KB_PAGE_CACHE_SECONDS.
+
+    Articles change when `flask kb sync` runs; a page up to that many seconds old is
+    the price of serving it without touching the database.
+    """
+    ttl = current_app.config["KB_PAGE_CACHE_SECONDS"]
+    now = time.monotonic()
+    cached = _page_cache.get(slug) if ttl > 0 else None
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    article = get_article(slug)
+    if article is None:
+        _page_cache.pop(slug, None)
+        return None
+    page = ArticlePage(
+        id=article.id, slug=article.slug, title=article.title, summary=article.summary, body_html=article.body_html,
+        updated=article.updated, category_slug=article.category.slug, category_name=article.category.name,
+        related=tuple((r.slug, r.title) for r in related_articles(article)),
+    )
+    if ttl > 0:
+        if len(_page_cache) > 5000:
+            _page_cache.clear()
+        _page_cache[slug] = (now + ttl, page)
+    return page
+
+
+def clear_page_cache() -> None:
+    _page_cache.clear()
 
 
 def get_article(slug: str) -> Article | None:
@@ -214,7 +265,7 @@ def related_articles(article: Article, limit: int = 4) -> list[Article]:
     return candidates[:limit]
 
 
-def record_vote(article: Article, helpful: bool, comment: str, user_id: int | None, visitor_id: str | None) -> ArticleVote:
+def record_vote(article: Article | ArticlePage, helpful: bool, comment: str, user_id: int | None, visitor_id: str | None) -> ArticleVote:
     """One vote per user (or visitor): voting again changes the earlier answer."""
     if user_id is None and not visitor_id:
         raise KnowledgeBaseError("A vote needs a user or a visitor id.")
@@ -237,7 +288,7 @@ def record_vote(article: Article, helpful: bool, comment: str, user_id: int | No
     return vote
 
 
-def vote_counts(article: Article) -> dict:
+def vote_counts(article: Article | ArticlePage) -> dict:
     rows = db.session.execute(
         sa.select(ArticleVote.helpful, sa.func.count()).where(ArticleVote.article_id == article.id)
         .group_by(ArticleVote.helpful)
@@ -250,7 +301,7 @@ def vote_counts(article: Article) -> dict:
     return {"yes": counts.get(True, 0), "no": counts.get(False, 0), "comments": comments}
 
 
-def find_vote(article: Article, user_id: int | None, visitor_id: str | None) -> ArticleVote | None:
+def find_vote(article: Article | ArticlePage, user_id: int | None, visitor_id: str | None) -> ArticleVote | None:
     if user_id is None and not visitor_id:
         return None
     where = ArticleVote.user_id == user_id if user_id is not None else ArticleVote.visitor_id == visitor_id

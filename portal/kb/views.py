@@ -10,10 +10,9 @@ from portal.kb.models import Article, Category
 from portal.kb.services import (
     KnowledgeBaseError,
     categories_with_counts,
+    article_page,
     find_vote,
-    get_article,
     record_vote,
-    related_articles,
     vote_counts,
 )
 from portal.visitor import visitor_id
@@ -52,24 +51,24 @@ def _voter():
 
 @bp.route("/kb/<slug>")
 def article(slug: str):
-    art = get_article(slug) or abort(404)
+    art = article_page(slug) or abort(404)
     user_id, visitor = (current_user.id, None) if current_user.is_authenticated else (None, visitor_id(create=False))
     return render_template(
-        "kb/article.html", article=art, related=related_articles(art), form=VoteForm(),
+        "kb/article.html", article=art, form=VoteForm(),
         my_vote=find_vote(art, user_id, visitor), counts=vote_counts(art) if is_staff() else None,
     )
 
 
 @bp.route("/kb/<slug>/vote", methods=["POST"])
 def vote(slug: str):
-    art = get_article(slug) or abort(404)
+    art = article_page(slug) or abort(404)
     form = VoteForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for message in errors:
                 flash(message, "error")
         return render_template(
-            "kb/article.html", article=art, related=related_articles(art), form=form, my_vote=None,
+            "kb/article.html", article=art, form=form, my_vote=None,
             counts=vote_counts(art) if is_staff() else None,
         ), 400
     user_id, visitor = _voter()

@@ -127,3 +127,22 @@ def test_counts_are_shown_to_staff_only(app, client, login):
     page = staff.get(f"/kb/{slug}").get_data(as_text=True)
     assert "1 found it helpful, 1 did not" in page
     assert "Helpful table" in page
+
+
+def test_article_pages_are_cached_for_the_configured_time(make_app, monkeypatch):
+    import portal.kb.services as services
+
+    app = make_app(KB_PAGE_CACHE_SECONDS=30)
+    services.clear_page_cache()
+    slug = setup_articles(app)
+    client = app.test_client()
+    assert "Charged twice by Brightnest" in client.get(f"/kb/{slug}").get_data(as_text=True)
+    with app.app_context():
+        article = db.session.scalar(sa.select(services.Article).where(services.Article.slug == slug))
+        article.title = "Renamed article"
+        db.session.commit()
+    assert "Charged twice by Brightnest" in client.get(f"/kb/{slug}").get_data(as_text=True)  # cached
+    clock = services.time.monotonic() + 31
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock)
+    assert "Renamed article" in client.get(f"/kb/{slug}").get_data(as_text=True)  # expired
+    services.clear_page_cache()
