@@ -253,6 +253,12 @@ class WhooshBackend:
 
     def query(self, text: str, *, page: int = 1, per_page: int = 10, doc_type: str | None = None,
               category: str | None = None) -> SearchResults:
+        # One query at a time per process: Whoosh readers seek and read shared file
+        # handles, and the work is CPU-bound under the GIL anyway (gthread workers).
+        with self._lock:
+            return self._query(text, page, per_page, doc_type, category)
+
+    def _query(self, text, page, per_page, doc_type, category) -> SearchResults:
         searcher = self._get_searcher()
         # A suggestion exists only when some word is unknown to the index; that word
         # matched nothing, so the corrected query is the better-informed one.
@@ -349,21 +355,22 @@ class WhooshBackend:
         words = [w[:20] for w in self._words(prefix) if len(w) >= 2]
         if not words:
             return []
-        searcher = self._get_searcher()
-        q = And([Term("title_ac", w) for w in words])
-        hits = searcher.search(q, limit=limit)
-        return [
-            SearchHit(doc_id=h["id"], type=h["type"], slug=h["slug"], title=h["title"], url=h["url"],
-                      category=h.get("category", ""), snippet="", score=round(float(h.score or 0), 4))
-            for h in hits
-        ]
+        with self._lock:
+            searcher = self._get_searcher()
+            hits = searcher.search(And([Term("title_ac", w) for w in words]), limit=limit)
+            return [
+                SearchHit(doc_id=h["id"], type=h["type"], slug=h["slug"], title=h["title"], url=h["url"],
+                          category=h.get("category", ""), snippet="", score=round(float(h.score or 0), 4))
+                for h in hits
+            ]
 
     def status(self) -> dict:
         started = time.perf_counter()
-        searcher = self._get_searcher()
+        with self._lock:
+            documents = self._get_searcher().doc_count()
         return {
             "ok": True,
             "engine": "whoosh",
-            "documents": searcher.doc_count(),
+            "documents": documents,
             "latency_ms": round((time.perf_counter() - started) * 1000, 2),
         }

@@ -72,3 +72,40 @@ def test_concurrent_writers_never_lock_out_and_never_lose_an_update(app, databas
     indexed = {doc["id"]: doc["title"] for doc in searcher.all_stored_fields()}
     assert len(expected) == WORKERS * ARTICLES_EACH + 1
     assert indexed == expected  # every article, each at its newest committed title
+
+
+def test_threads_in_one_worker_search_while_articles_change(app):
+    """gthread workers: searches from several threads while the index keeps changing."""
+    import threading
+
+    from portal.search.services import search
+
+    with app.app_context():
+        for i in range(20):
+            make_article(f"sofa-{i}", f"Sofa care {i}", "Sofa fabric cleaning and cushions.", category="product-help")
+    failures: list[str] = []
+    stop = threading.Event()
+
+    def searcher_thread():
+        while not stop.is_set():
+            try:
+                with app.app_context():
+                    results = search("sofa cushions")
+                    assert results.total >= 20 and len(results.hits) == 10
+                    assert app.extensions["search"].suggest("sofa")
+            except Exception as exc:  # collected and asserted below
+                failures.append(repr(exc))
+                return
+
+    threads = [threading.Thread(target=searcher_thread) for _ in range(8)]
+    for t in threads:
+        t.start()
+    with app.app_context():
+        for i in range(20, 30):
+            make_article(f"sofa-{i}", f"Sofa care {i}", "Sofa fabric cleaning and cushions.", category="product-help")
+    stop.set()
+    for t in threads:
+        t.join(timeout=60)
+    assert failures == []
+    with app.app_context():
+        assert search("sofa cushions").total == 30
