@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    .venv/bin/python bench/run.py                 # full run (~5-8 minutes)
+    .venv/bin/python bench/run.py                 # full run (~5 minutes on 2 cores)
     .venv/bin/python bench/run.py --quick         # 1,000 articles, 5 s load runs
     .venv/bin/python bench/run.py --sizes 1000,10000 --load-seconds 20
 
@@ -50,6 +50,7 @@ import corpus  # noqa: E402  (bench/corpus.py, after the sys.path setup)
 
 ARTICLE_TARGET_RPS = 500
 THREADS = 4  # as in the Procfile
+WORKER_CLASS = "gthread"  # as in the Procfile; --worker-class sync for the plain sync workers
 WARMUP_QUERY = "reset my password"  # untimed: opens the index and searcher
 # Queries for the /api/search throughput run: realistic, and each finds articles in
 # the real KB, so the run measures searching rather than zero-result bookkeeping.
@@ -293,17 +294,21 @@ def run_cli(args: list[str], env: dict, logfile: Path) -> str:
 class Gunicorn:
     """gunicorn in its own process group; stop() is safe to call any number of times."""
 
-    def __init__(self, env: dict, port: int, workers: int, logfile: Path):
+    def __init__(self, env: dict, port: int, workers: int, logfile: Path, worker_class: str = WORKER_CLASS,
+                 threads: int = THREADS):
         self.env, self.port, self.workers, self.logfile = env, port, workers, logfile
+        self.worker_class, self.threads = worker_class, threads
         self.proc: subprocess.Popen | None = None
         self._log = None
 
     def start(self, timeout: float = 60.0) -> float:
         self._log = open(self.logfile, "ab")  # noqa: SIM115  (closed in stop())
-        # The same server settings as the Procfile: gthread workers keep connections alive.
-        cmd = [str(VENV_BIN / "gunicorn"), "-w", str(self.workers), "--worker-class", "gthread", "--threads",
-               str(THREADS), "-b", f"127.0.0.1:{self.port}",
-               "--log-level", "warning", "wsgi:app"]
+        # By default the same server settings as the Procfile: gthread workers keep connections alive.
+        cmd = [str(VENV_BIN / "gunicorn"), "-w", str(self.workers), "--worker-class", self.worker_class]
+        if self.worker_class == "gthread":
+            cmd += ["--threads", str(self.threads)]
+        cmd += ["-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "wsgi:app"]
+        self.command = " ".join(["gunicorn", *cmd[1:]])
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
@@ -560,11 +565,12 @@ def effective_config(instance: Path, env: dict) -> dict:
     return out
 
 
-def bench_pages(workdir: Path, seconds: float, generator: str) -> dict:
+def bench_pages(workdir: Path, seconds: float, generator: str, worker_class: str = WORKER_CLASS) -> dict:
     instance = workdir / "instance"
     env = instance_env(instance)
     logfile = workdir / "setup.log"
-    out: dict = {"workers": 4, "worker_class": "gthread", "threads": THREADS, "target_article_requests_per_s": ARTICLE_TARGET_RPS}
+    out: dict = {"workers": 4, "worker_class": worker_class, "threads": THREADS if worker_class == "gthread" else 1,
+                 "target_article_requests_per_s": ARTICLE_TARGET_RPS}
 
     out["app_config"] = effective_config(instance, env)
     log("pages: flask db upgrade")
@@ -591,11 +597,12 @@ def bench_pages(workdir: Path, seconds: float, generator: str) -> dict:
         out["app_in_process"] = {"error": f"{exc.__class__.__name__}: {exc}"}
 
     port = free_port()
-    server = Gunicorn(env, port, 4, workdir / "gunicorn.log")
+    server = Gunicorn(env, port, 4, workdir / "gunicorn.log", worker_class=worker_class)
     base = f"http://127.0.0.1:{port}"
     try:
         log(f"pages: starting gunicorn on port {port}")
         out["server_startup_s"] = round(server.start(), 2)
+        out["server_command"] = server.command
         out["article_urls"] = len(article_paths)
         out["api_search_queries"] = API_QUERIES
         # What the API queries find on the real KB (zero-hit searches would also write to the DB).
@@ -676,7 +683,10 @@ def summary(results: dict) -> str:
         else:
             a = pages["articles"]
             gen = " ".join(x for x in (a.get("generator"), a.get("generator_options")) if x)
-            lines.append(f"Throughput (gunicorn -w 4 gthread x{THREADS}; {gen})")
+            kind = pages.get("worker_class", "?")
+            if kind == "gthread":
+                kind += f" x{pages.get('threads')}"
+            lines.append(f"Throughput (gunicorn -w {pages.get('workers')} {kind}; {gen})")
             cache = pages.get("app_config", {}).get("KB_PAGE_CACHE_SECONDS")
             if cache is not None:
                 lines.append(f"  (KB_PAGE_CACHE_SECONDS={cache:g}: article pages come from each worker's page cache "
@@ -736,6 +746,8 @@ def parse_args(argv=None):
     ap.add_argument("--quick", action="store_true", help="1,000 articles only and 5-second load runs (smoke test)")
     ap.add_argument("--sizes", help="comma-separated corpus sizes, default 1000,10000 (1000 with --quick)")
     ap.add_argument("--load-seconds", type=float, help="seconds per measured load run (default 20, 5 with --quick)")
+    ap.add_argument("--worker-class", choices=("gthread", "sync"), default=WORKER_CLASS,
+                    help=f"gunicorn worker class (default {WORKER_CLASS}, {THREADS} threads, as in the Procfile)")
     ap.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto",
                     help="load generator: wrk if installed (auto), or force one")
     ap.add_argument("--skip", default="", help="comma-separated sections to skip: search,pages,quality")
@@ -766,7 +778,7 @@ def main(argv=None) -> int:
         "machine": machine_info(),
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "options": {"quick": args.quick, "sizes": args.sizes, "load_seconds": args.load_seconds,
-                    "generator": args.generator, "skip": sorted(args.skip)},
+                    "generator": args.generator, "worker_class": args.worker_class, "skip": sorted(args.skip)},
         "loadavg_start": loadavg(),
         "search": {},
         "cpu_usage": {},
@@ -789,7 +801,7 @@ def main(argv=None) -> int:
         if "pages" not in args.skip:
             meter = CpuMeter()
             try:
-                results["pages"] = bench_pages(workdir, args.load_seconds, args.generator)
+                results["pages"] = bench_pages(workdir, args.load_seconds, args.generator, args.worker_class)
                 results["cpu_usage"]["pages"] = meter.result()
             except Exception as exc:  # noqa: BLE001
                 results["pages"] = {"error": f"{exc.__class__.__name__}: {exc}",

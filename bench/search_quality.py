@@ -71,7 +71,7 @@ def load_queries(faqs: list[dict], data_dir: Path = DATA_DIR) -> list[tuple[str,
 
 def score(ranked_lists: list[list[str]], queries: list[tuple[str, str]]) -> dict:
     r1 = r5 = mrr = 0.0
-    for ranked, (_, relevant) in zip(ranked_lists, queries):
+    for ranked, (_, relevant) in zip(ranked_lists, queries, strict=True):
         ranked = ranked[:TOP_K]
         if relevant in ranked:
             rank = ranked.index(relevant) + 1
