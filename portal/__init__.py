@@ -43,9 +43,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_capabilities(app: Flask) -> None:
-    from portal import api, auth, cli, errors, kb, search, security, visitor, web
+    from portal import api, auth, chat, cli, errors, kb, search, security, support, visitor, web
 
-    for module in (errors, security, visitor, auth, search, kb, api, web, cli):
+    for module in (errors, security, visitor, auth, search, kb, chat, support, api, web, cli):
         module.init_app(app)
 
 

@@ -75,6 +75,14 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "SEARCH_MAX_QUERY_LENGTH": 200,
+        "RASA_URL": env.get("RASA_URL") or "http://127.0.0.1:5005",
+        "RASA_TOKEN": env.get("RASA_TOKEN") or None,
+        "RASA_TIMEOUT_SECONDS": float(env.get("RASA_TIMEOUT_SECONDS") or 8),
+        # The bot's action server authenticates to the portal's API with this token.
+        "BOT_SERVICE_TOKEN": env.get("BOT_SERVICE_TOKEN") or "",
+        "CHAT_RATE_LIMIT": env.get("CHAT_RATE_LIMIT") or "30 per minute;300 per hour",
+        # First-response SLA by priority (hours).
+        "SLA_HOURS": {"urgent": 1.0, "high": 4.0, "normal": 24.0, "low": 72.0},
         "KB_PAGE_CACHE_SECONDS": float(env.get("KB_PAGE_CACHE_SECONDS") or 30),
     }
 

@@ -9,8 +9,8 @@ from portal.kb.forms import VoteForm
 from portal.kb.models import Article, Category
 from portal.kb.services import (
     KnowledgeBaseError,
-    categories_with_counts,
     article_page,
+    categories_with_counts,
     find_vote,
     record_vote,
     vote_counts,

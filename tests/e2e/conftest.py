@@ -123,6 +123,10 @@ def _server_env(instance: Path) -> dict[str, str]:
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "REGISTER_RATE_LIMIT": "1000 per minute",
         "PYTHONUNBUFFERED": "1",
+        # These browser tests cover the portal with the assistant down; nothing listens on port 9.
+        "RASA_URL": "http://127.0.0.1:9",
+        "RASA_TIMEOUT_SECONDS": "2",
+        "CHAT_RATE_LIMIT": "1000 per minute",
     })
     env.pop("REDIS_URL", None)  # per-worker memory limits; never share counters with a dev Redis
     pg_url = os.environ.get("TEST_DATABASE_URL")

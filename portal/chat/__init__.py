@@ -1,0 +1,13 @@
+from flask import Blueprint
+
+bp = Blueprint("chat", __name__)
+
+
+def init_app(app) -> None:
+    from portal.chat import models, views  # noqa: F401  (routes, tables)
+    from portal.chat.rasa_client import RasaClient
+
+    if "rasa" not in app.extensions:
+        app.extensions["rasa"] = RasaClient(app.config["RASA_URL"], app.config["RASA_TOKEN"],
+                                            timeout=app.config["RASA_TIMEOUT_SECONDS"])
+    app.register_blueprint(bp)

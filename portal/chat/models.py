@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models import utcnow
+
+SENDERS = ("customer", "bot", "agent", "system")
+
+
+def new_public_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Conversation(db.Model):
+    """A chat, owned by a signed-in customer or by an anonymous visitor cookie."""
+
+    __tablename__ = "chat_conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(32), unique=True, index=True, default=new_public_id)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    visitor_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    status: Mapped[str] = mapped_column(sa.String(20), default="bot")  # bot, handoff, resolved
+    resolution: Mapped[str] = mapped_column(sa.String(30), default="")  # self_service, handoff, ...
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="conversation", order_by="Message.id", cascade="all, delete-orphan"
+    )
+
+
+class Message(db.Model):
+    __tablename__ = "chat_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(sa.ForeignKey("chat_conversations.id", ondelete="CASCADE"),
+                                                 index=True)
+    sender: Mapped[str] = mapped_column(sa.String(10))
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # buttons, article links, custom
+    page: Mapped[str] = mapped_column(sa.String(300), default="")
+    intent: Mapped[str | None] = mapped_column(sa.String(60))
+    confidence: Mapped[float | None]
+    entities: Mapped[list] = mapped_column(sa.JSON, default=list)
+    frustration_score: Mapped[float | None]
+    frustration_level: Mapped[str | None] = mapped_column(sa.String(12))
+    frustration_signals: Mapped[list] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+    def to_dict(self) -> dict:
+        data = {"id": self.id, "sender": self.sender, "text": self.text, "created_at": self.created_at.isoformat() + "Z"}
+        if self.payload:
+            data.update({k: v for k, v in self.payload.items() if k in ("buttons", "articles", "custom")})
+        if self.sender == "customer" and self.frustration_level:
+            data["frustration"] = {"score": self.frustration_score, "level": self.frustration_level}
+        return data

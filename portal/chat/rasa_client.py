@@ -1,0 +1,81 @@
+"""The one place the portal talks to Rasa: its REST channel and tracker API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import requests
+
+
+class BotUnavailable(RuntimeError):
+    """Rasa (or its action server) did not answer in time or answered with an error."""
+
+
+@dataclass
+class BotReply:
+    text: str = ""
+    buttons: list[dict] = field(default_factory=list)
+    articles: list[dict] = field(default_factory=list)
+    custom: dict = field(default_factory=dict)
+
+    def payload(self) -> dict:
+        data = {}
+        if self.buttons:
+            data["buttons"] = self.buttons
+        if self.articles:
+            data["articles"] = self.articles
+        if self.custom:
+            data["custom"] = self.custom
+        return data
+
+
+class RasaClient:
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 10.0):
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self._http = requests.Session()
+
+    def send(self, sender_id: str, text: str, metadata: dict | None = None) -> list[BotReply]:
+        try:
+            response = self._http.post(
+                f"{self.base_url}/webhooks/rest/webhook",
+                json={"sender": sender_id, "message": text, "metadata": metadata or {}},
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            raise BotUnavailable(f"assistant unreachable: {exc.__class__.__name__}") from exc
+        if response.status_code != 200:
+            raise BotUnavailable(f"assistant answered {response.status_code}")
+        try:
+            items = response.json()
+        except ValueError as exc:
+            raise BotUnavailable("assistant answered with something that is not JSON") from exc
+        if not isinstance(items, list):
+            raise BotUnavailable("assistant answered with an unexpected shape")
+        return [parse_reply(item) for item in items if isinstance(item, dict)]
+
+    def status(self) -> dict:
+        params = {"token": self.token} if self.token else None
+        try:
+            response = self._http.get(f"{self.base_url}/status", params=params, timeout=2)
+            return {"ok": response.status_code == 200}
+        except requests.RequestException as exc:
+            return {"ok": False, "error": exc.__class__.__name__}
+
+
+def parse_reply(item: dict) -> BotReply:
+    custom = item.get("custom") if isinstance(item.get("custom"), dict) else {}
+    articles = custom.get("articles") if isinstance(custom.get("articles"), list) else []
+    buttons = [
+        {"title": str(b.get("title", ""))[:120], "payload": str(b.get("payload", ""))[:300]}
+        for b in item.get("buttons") or []
+        if isinstance(b, dict)
+    ]
+    clean_articles = [
+        {"title": str(a.get("title", ""))[:200], "url": str(a.get("url", ""))[:300]}
+        for a in articles
+        if isinstance(a, dict) and str(a.get("url", "")).startswith("/")
+    ]
+    rest = {k: v for k, v in custom.items() if k != "articles"}
+    return BotReply(text=str(item.get("text") or "")[:4000], buttons=buttons, articles=clean_articles, custom=rest)

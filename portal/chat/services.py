@@ -1,0 +1,162 @@
+"""Chat rules: ownership, storing before forwarding, the fallback when the bot is down."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+
+from portal.chat.models import Conversation, Message
+from portal.chat.rasa_client import BotUnavailable
+from portal.extensions import db
+from portal.models import utcnow
+from portal.support.models import Ticket
+from portal.support.services import open_ticket
+
+log = logging.getLogger(__name__)
+MAX_MESSAGE_CHARS = 2000
+UNAVAILABLE_TEXT = (
+    "Sorry, our assistant is not available right now. Your message is saved. You can search our help "
+    "articles, or leave a message for our team and a person will reply."
+)
+
+
+class ChatError(ValueError):
+    status = 400
+
+
+class ConversationNotFound(ChatError):
+    status = 404
+
+
+@dataclass
+class TurnResult:
+    conversation: Conversation
+    customer_message: Message
+    replies: list[Message] = field(default_factory=list)
+    assistant_available: bool = True
+
+
+def validate_text(text) -> str:
+    if not isinstance(text, str):
+        raise ChatError("'text' must be a string.")
+    text = text.strip()
+    if not text:
+        raise ChatError("Type a message first.")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise ChatError(f"Messages are limited to {MAX_MESSAGE_CHARS} characters.")
+    return text
+
+
+def find_conversation(public_id: str, user_id: int | None, visitor_id: str | None) -> Conversation:
+    """The caller's own conversation, or 404: nobody learns whether someone else's exists."""
+    if not isinstance(public_id, str) or len(public_id) != 32:
+        raise ConversationNotFound("No such conversation.")
+    conv = db.session.scalar(sa.select(Conversation).where(Conversation.public_id == public_id))
+    if conv is None:
+        raise ConversationNotFound("No such conversation.")
+    owned = (conv.user_id is not None and conv.user_id == user_id) or (
+        conv.user_id is None and visitor_id is not None and conv.visitor_id == visitor_id
+    )
+    if not owned:
+        raise ConversationNotFound("No such conversation.")
+    return conv
+
+
+def start_conversation(user_id: int | None, visitor_id: str | None) -> Conversation:
+    conv = Conversation(user_id=user_id, visitor_id=None if user_id else visitor_id)
+    db.session.add(conv)
+    db.session.flush()
+    return conv
+
+
+def score_frustration(text: str, history: list[str]):
+    from bot.frustration import score_message
+
+    return score_message(text, history=history)
+
+
+def post_customer_message(conv: Conversation, text: str, page: str = "", user_email: str | None = None) -> TurnResult:
+    history = [m.text for m in conv.messages if m.sender == "customer"][-10:]
+    mood = score_frustration(text, history)
+    message = Message(
+        conversation=conv, sender="customer", text=text, page=page[:300], frustration_score=round(mood.score, 4),
+        frustration_level=mood.level, frustration_signals=list(mood.signals),
+    )
+    conv.last_activity_at = utcnow()
+    db.session.add(message)
+    db.session.commit()  # stored before anything else can fail: nothing typed is lost
+    result = TurnResult(conversation=conv, customer_message=message)
+
+    if conv.status == "handoff":
+        ticket = open_ticket_for(conv)
+        note = Message(conversation=conv, sender="system",
+                       text=f"Added to ticket {ticket.number}. A person will reply here." if ticket else
+                       "A person will reply here.")
+        db.session.add(note)
+        db.session.commit()
+        result.replies.append(note)
+        return result
+
+    client = current_app.extensions["rasa"]
+    metadata = {"page": page[:300], "user": user_email, "conversation": conv.public_id}
+    try:
+        replies = client.send(conv.public_id, text, metadata)
+    except BotUnavailable as exc:
+        log.warning("assistant unavailable for conversation %s: %s", conv.public_id, exc)
+        note = Message(conversation=conv, sender="system", text=UNAVAILABLE_TEXT,
+                       payload={"custom": {"assistant_unavailable": True,
+                                           "offers": ["search", "leave_message"]}})
+        db.session.add(note)
+        db.session.commit()
+        result.replies.append(note)
+        result.assistant_available = False
+        return result
+    for reply in replies:
+        stored = Message(conversation=conv, sender="bot", text=reply.text, payload=reply.payload())
+        db.session.add(stored)
+        result.replies.append(stored)
+        if reply.custom.get("resolved") == "self_service":
+            conv.status, conv.resolution = "resolved", "self_service"
+    db.session.commit()
+    return result
+
+
+def transcript_of(conv: Conversation) -> list[dict]:
+    out = []
+    for m in conv.messages:
+        item = m.to_dict()
+        if m.intent:
+            item.update({"intent": m.intent, "confidence": m.confidence})
+        if m.entities:
+            item["entities"] = m.entities
+        if m.frustration_signals:
+            item.setdefault("frustration", {})["signals"] = m.frustration_signals
+        out.append(item)
+    return out
+
+
+def open_ticket_for(conv: Conversation) -> Ticket | None:
+    return db.session.scalar(
+        sa.select(Ticket).where(Ticket.conversation_id == conv.id, Ticket.status.in_(("open", "pending")))
+        .order_by(Ticket.id.desc())
+    )
+
+
+def leave_message(conv: Conversation, contact_email: str = "") -> Ticket:
+    """The customer asks a person to answer later: a ticket with the whole chat."""
+    existing = open_ticket_for(conv)
+    if existing is not None:
+        return existing
+    if not any(m.sender == "customer" for m in conv.messages):
+        raise ChatError("Write your message first, then leave it for our team.")
+    ticket = open_ticket(reason="left_message", transcript=transcript_of(conv), customer_id=conv.user_id,
+                         conversation_id=conv.id, contact_email=contact_email)
+    conv.status = "handoff"
+    db.session.add(Message(conversation=conv, sender="system",
+                           text=f"Thanks. Your message is with our team as ticket {ticket.number}. "
+                                "A person will reply here and by email if you gave one."))
+    db.session.commit()
+    return ticket

@@ -1,0 +1,93 @@
+from flask import current_app, jsonify, request
+from flask_login import current_user
+
+from portal.chat import bp
+from portal.chat.services import (
+    ChatError,
+    find_conversation,
+    leave_message,
+    post_customer_message,
+    start_conversation,
+    transcript_of,
+    validate_text,
+)
+from portal.errors import json_error
+from portal.extensions import db, limiter
+from portal.visitor import visitor_id
+
+
+def _owner() -> tuple[int | None, str | None]:
+    if current_user.is_authenticated:
+        return current_user.id, None
+    return None, visitor_id(create=True)
+
+
+def json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ChatError("Send a JSON object (Content-Type: application/json).")
+    return data
+
+
+@bp.route("/api/chat/messages", methods=["POST"])
+@limiter.limit(lambda: current_app.config["CHAT_RATE_LIMIT"])
+def post_message():
+    try:
+        data = json_body()
+        text = validate_text(data.get("text"))
+        page = data.get("page") or ""
+        if not isinstance(page, str):
+            raise ChatError("'page' must be a string.")
+        user_id, visitor = _owner()
+        conv_id = data.get("conversation_id")
+        if conv_id:
+            conv = find_conversation(conv_id, user_id, visitor)
+        else:
+            conv = start_conversation(user_id, visitor)
+        email = current_user.email if current_user.is_authenticated else None
+        result = post_customer_message(conv, text, page, user_email=email)
+    except ChatError as exc:
+        db.session.rollback()
+        return json_error(exc.status, str(exc))
+    return jsonify({
+        "conversation_id": result.conversation.public_id,
+        "status": result.conversation.status,
+        "assistant_available": result.assistant_available,
+        "message": result.customer_message.to_dict(),
+        "replies": [m.to_dict() for m in result.replies],
+    }), 201
+
+
+@bp.route("/api/chat/conversations/<public_id>")
+def get_conversation(public_id: str):
+    user_id, visitor = _owner()
+    try:
+        conv = find_conversation(public_id, user_id, visitor)
+    except ChatError as exc:
+        return json_error(exc.status, str(exc))
+    return jsonify({"conversation_id": conv.public_id, "status": conv.status, "messages": transcript_of(conv)})
+
+
+@bp.route("/api/chat/conversations/<public_id>/leave-message", methods=["POST"])
+def leave_message_view(public_id: str):
+    user_id, visitor = _owner()
+    try:
+        data = request.get_json(silent=True) or {}
+        email = data.get("email", "") if isinstance(data, dict) else ""
+        if not isinstance(email, str) or len(email) > 254:
+            raise ChatError("'email' must be an email address.")
+        if current_user.is_authenticated:
+            email = current_user.email
+        conv = find_conversation(public_id, user_id, visitor)
+        ticket = leave_message(conv, contact_email=email.strip())
+    except ChatError as exc:
+        db.session.rollback()
+        return json_error(exc.status, str(exc))
+    return jsonify({"ticket_number": ticket.number, "status": ticket.status, "priority": ticket.priority}), 201
+
+
+@bp.route("/chat")
+def page():
+    from flask import render_template
+
+    return render_template("chat/page.html")

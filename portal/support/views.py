@@ -1,0 +1,58 @@
+"""The bot's handoff intake: service-token auth, never a browser session."""
+
+import hmac
+
+import sqlalchemy as sa
+from flask import current_app, jsonify, request
+
+from portal.chat.models import Conversation
+from portal.chat.services import open_ticket_for, transcript_of
+from portal.errors import json_error
+from portal.extensions import csrf, db
+from portal.support import bp
+from portal.support.services import HANDOFF_REASONS, build_briefing, open_ticket
+from portal.support.tracker import merge_tracker_events
+
+
+def _service_token_ok() -> bool:
+    expected = current_app.config.get("BOT_SERVICE_TOKEN") or ""
+    given = request.headers.get("Authorization", "")
+    if not expected or not given.startswith("Bearer "):
+        return False
+    return hmac.compare_digest(given[len("Bearer "):].encode(), expected.encode())
+
+
+@bp.route("/api/bot/handoffs", methods=["POST"])
+@csrf.exempt
+def bot_handoff():
+    if not _service_token_ok():
+        return json_error(401, "A valid service token is required.")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return json_error(400, "Send a JSON object.")
+    conv_id, reason = data.get("conversation_id"), data.get("reason")
+    events, category = data.get("events") or [], data.get("category") or "general"
+    if not isinstance(conv_id, str) or not 1 <= len(conv_id) <= 64:
+        return json_error(400, "'conversation_id' must be the chat's id.")
+    if reason not in HANDOFF_REASONS:
+        return json_error(400, f"'reason' must be one of: {', '.join(HANDOFF_REASONS)}.")
+    if not isinstance(events, list) or not isinstance(category, str) or len(category) > 40:
+        return json_error(400, "'events' must be a list and 'category' a short string.")
+    conv = db.session.scalar(sa.select(Conversation).where(Conversation.public_id == conv_id))
+    if conv is None:
+        return json_error(404, "No such conversation.")
+    existing = open_ticket_for(conv)
+    if existing is not None:  # the bot retried: one handoff, one ticket
+        return jsonify(_ticket_json(existing)), 200
+    merge_tracker_events(conv, events)
+    transcript = transcript_of(conv)
+    ticket = open_ticket(reason=reason, transcript=transcript, category=category, customer_id=conv.user_id,
+                         conversation_id=conv.id, briefing=build_briefing(transcript, reason))
+    conv.status = "handoff"
+    db.session.commit()
+    return jsonify(_ticket_json(ticket)), 201
+
+
+def _ticket_json(ticket) -> dict:
+    return {"ticket_number": ticket.number, "priority": ticket.priority, "status": ticket.status,
+            "sla_due_at": ticket.sla_due_at.isoformat() + "Z", "briefing": ticket.briefing}
