@@ -2,10 +2,11 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+BOT_VENV := bot/.venv
 PORT   ?= 8000
 export FLASK_APP := wsgi
 
-.PHONY: run test install setup bench lint clean
+.PHONY: run test install setup bench lint clean bot-install
 
 run: setup  ## install, migrate, sync articles, seed demo users, serve on :8000
 	@echo ""
@@ -14,8 +15,9 @@ run: setup  ## install, migrate, sync articles, seed demo users, serve on :8000
 	@echo ""
 	PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
-test: install  ## the whole suite on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set
+test: install bot-install  ## the whole suite on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set
 	@bash scripts/ensure-chromium
+	$(BOT_VENV)/bin/python -m pytest bot/tests
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL: $$TEST_DATABASE_URL"; \
@@ -35,6 +37,19 @@ setup: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask kb sync
 	$(BIN)/flask search reindex
+
+# The bot: Rasa 3.6.21 and rasa_sdk 3.6.2 in their own virtualenv (they pin SQLAlchemy 1.4
+# and TensorFlow 2.12). Rasa declares Python <3.11 but runs on 3.11: the lock file pins
+# every dependency, then Rasa itself goes in without the resolver (see bot/README.md).
+bot-install: $(BOT_VENV)/.installed  ## create bot/.venv with Rasa (about 3 minutes, 2.4 GB)
+
+$(BOT_VENV)/.installed: bot/requirements.lock bot/requirements-extra.txt bot/requirements-dev.txt
+	test -x $(BOT_VENV)/bin/python || $(PYTHON) -m venv $(BOT_VENV)
+	$(BOT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BOT_VENV)/bin/python -m pip install --quiet -r bot/requirements.lock -r bot/requirements-extra.txt \
+		-r bot/requirements-dev.txt
+	$(BOT_VENV)/bin/python -m pip install --quiet --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2
+	touch $@
 
 bench: install  ## benchmarks -> bench/results.json
 	$(BIN)/python bench/run.py

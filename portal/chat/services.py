@@ -13,7 +13,7 @@ from portal.chat.rasa_client import BotUnavailable
 from portal.extensions import db
 from portal.models import utcnow
 from portal.support.models import Ticket
-from portal.support.services import open_ticket
+from portal.support.services import HANDOFF_REASONS, open_ticket
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2000
@@ -114,14 +114,34 @@ def post_customer_message(conv: Conversation, text: str, page: str = "", user_em
         result.replies.append(note)
         result.assistant_available = False
         return result
+    handoff = None
     for reply in replies:
         stored = Message(conversation=conv, sender="bot", text=reply.text, payload=reply.payload())
         db.session.add(stored)
         result.replies.append(stored)
         if reply.custom.get("resolved") == "self_service":
             conv.status, conv.resolution = "resolved", "self_service"
+        if isinstance(reply.custom.get("handoff"), dict):
+            handoff = reply.custom["handoff"]
     db.session.commit()
+    if handoff is not None:
+        ensure_handoff_ticket(conv, handoff)
     return result
+
+
+def ensure_handoff_ticket(conv: Conversation, handoff: dict) -> Ticket:
+    """The bot handed off. If its action could not reach us, open the ticket here: none is lost."""
+    conv.status = "handoff"
+    ticket = open_ticket_for(conv)
+    if ticket is None:
+        reason = handoff.get("reason") if handoff.get("reason") in HANDOFF_REASONS else "requested_human"
+        category = handoff.get("category") if isinstance(handoff.get("category"), str) else "general"
+        ticket = open_ticket(reason=reason, category=category[:40], transcript=transcript_of(conv),
+                             customer_id=conv.user_id, conversation_id=conv.id)
+        db.session.add(Message(conversation=conv, sender="system",
+                               text=f"Your ticket number is {ticket.number}. A person will reply here."))
+    db.session.commit()
+    return ticket
 
 
 def transcript_of(conv: Conversation) -> list[dict]:

@@ -266,3 +266,31 @@ def test_bot_handoff_refuses_bad_callers_and_input(chat_app):
 def test_handoff_is_closed_without_a_configured_token(make_app):
     app = make_app(BOT_SERVICE_TOKEN="")
     assert handoff(app.test_client(), token="", conversation_id="x", reason="angry").status_code == 401
+
+
+def test_a_handoff_the_bot_could_not_deliver_is_opened_by_the_portal(make_app):
+    """The action server could not reach the portal: its reply carries the marker, the portal opens the ticket."""
+    fake = FakeRasa(replies=[
+        {"recipient_id": "x", "text": "I'm passing you to a person now."},
+        {"recipient_id": "x", "custom": {"handoff": {"reason": "angry", "category": "billing", "ticket_number": None}}},
+    ])
+    try:
+        app = make_app(CHAT_RATE_LIMIT="1000 per minute")
+        app.extensions["rasa"] = RasaClient(fake.url, timeout=2)
+        client = app.test_client()
+        data = send(client, "I WANT A PERSON NOW, you charged me twice!!!").get_json()
+        assert data["status"] == "handoff"
+        [ticket] = stored(app, Ticket)
+        assert (ticket.reason, ticket.category, ticket.priority) == ("angry", "billing", "urgent")
+        assert ticket.transcript[0]["text"] == "I WANT A PERSON NOW, you charged me twice!!!"
+        assert any(ticket.number in m.text for m in stored(app, Message) if m.sender == "system")
+        # When the action did reach /api/bot/handoffs, the conversation already has its ticket: no second one.
+        from portal.chat.services import ensure_handoff_ticket
+
+        with app.app_context():
+            conv = db.session.scalar(sa.select(Conversation))
+            again = ensure_handoff_ticket(conv, {"reason": "angry", "ticket_number": ticket.number})
+            assert again.number == ticket.number
+        assert len(stored(app, Ticket)) == 1
+    finally:
+        fake.close()

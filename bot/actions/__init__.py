@@ -1,0 +1,7 @@
+"""Calmline's Rasa action server (rasa_sdk 3.6.2). Run: rasa run actions --actions bot.actions"""
+
+from bot.actions.handoff import ActionHandoff
+from bot.actions.mood import ValidatePredefinedSlots
+from bot.actions.search import ActionSearchArticles
+
+__all__ = ["ActionHandoff", "ActionSearchArticles", "ValidatePredefinedSlots"]

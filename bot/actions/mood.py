@@ -1,0 +1,63 @@
+"""Custom slot mappings: the conversation's mood and counters, updated on every user turn.
+
+Rasa runs action_validate_slot_mappings after each user message; the slots it sets
+(frustration_level above all) are what rules and stories branch on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import ValidationAction
+from rasa_sdk.types import DomainDict
+
+from bot.actions.triggers import handoff_reason
+from bot.frustration import ConversationMood
+
+INSULT_CONFIDENCE = 0.6
+
+
+def turn_slots(tracker: Tracker) -> dict[str, Any]:
+    """Every slot that follows from the newest user message and the state before it."""
+    latest = tracker.latest_message or {}
+    text = (latest.get("text") or "").strip()
+    intent = (latest.get("intent") or {}).get("name")
+    confidence = (latest.get("intent") or {}).get("confidence") or 0.0
+    try:
+        mood = ConversationMood.from_dict(tracker.get_slot("conversation_mood"))
+    except ValueError:  # an unreadable stored state must not break the conversation
+        mood = ConversationMood()
+    abuse = int(tracker.get_slot("abuse_count") or 0)
+    fallbacks = int(tracker.get_slot("failed_turns") or 0)
+    human = int(tracker.get_slot("human_requests") or 0)
+
+    button_press = text.startswith("/")  # a payload like /affirm says nothing about mood
+    result = None if button_press or not text else mood.add_turn(text)
+    if (intent == "insult" and confidence >= INSULT_CONFIDENCE) or (result and "insult" in result.signals):
+        abuse += 1
+    if intent == "nlu_fallback":
+        fallbacks += 1
+        mood.record_failed_turn()
+    else:
+        fallbacks = 0
+    if intent == "request_human":
+        human += 1
+    reason = handoff_reason(intent=intent, mood=mood, abuse_count=abuse, human_requests=human,
+                            consecutive_fallbacks=fallbacks)
+    return {
+        "conversation_mood": mood.to_dict(),
+        "frustration_score": round(mood.current, 4),
+        "frustration_level": mood.level,
+        "abuse_count": float(abuse),
+        "failed_turns": float(fallbacks),
+        "human_requests": float(human),
+        "handoff_reason": reason,
+    }
+
+
+class ValidatePredefinedSlots(ValidationAction):
+    async def extract_conversation_mood(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                        domain: DomainDict) -> dict[str, Any]:
+        return turn_slots(tracker)

@@ -1,0 +1,72 @@
+"""The portal, as the action server sees it: its HTTP API and a service token.
+
+The action server never imports the portal's code or touches its database.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import requests
+
+
+class PortalUnavailable(RuntimeError):
+    pass
+
+
+class PortalClient:
+    def __init__(self, base_url: str, token: str, timeout: float = 5.0):
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self._http = requests.Session()
+
+    @classmethod
+    def from_env(cls) -> PortalClient:
+        return cls(os.environ.get("CALMLINE_PORTAL_URL", "http://127.0.0.1:8000"),
+                   os.environ.get("BOT_SERVICE_TOKEN", ""),
+                   timeout=float(os.environ.get("CALMLINE_PORTAL_TIMEOUT", "5")))
+
+    def search(self, query: str, limit: int = 3) -> list[dict[str, Any]]:
+        try:
+            response = self._http.get(f"{self.base_url}/api/search",
+                                      params={"q": query[:200], "limit": limit, "type": "article"},
+                                      timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise PortalUnavailable(exc.__class__.__name__) from exc
+        if response.status_code == 400:  # nothing searchable in the text
+            return []
+        if response.status_code != 200:
+            raise PortalUnavailable(f"search answered {response.status_code}")
+        return [{"title": r["title"], "url": r["url"]} for r in response.json().get("results", [])][:limit]
+
+    def open_handoff(self, conversation_id: str, reason: str, events: list[dict], category: str) -> dict[str, Any]:
+        try:
+            response = self._http.post(
+                f"{self.base_url}/api/bot/handoffs",
+                json={"conversation_id": conversation_id, "reason": reason, "events": events, "category": category},
+                headers={"Authorization": f"Bearer {self.token}"},
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            raise PortalUnavailable(exc.__class__.__name__) from exc
+        if response.status_code not in (200, 201):
+            raise PortalUnavailable(f"handoff answered {response.status_code}")
+        return response.json()
+
+
+_portal: PortalClient | None = None
+
+
+def get_portal() -> PortalClient:
+    """The shared client, made on first use (never at import); tests swap it with set_portal."""
+    global _portal
+    if _portal is None:
+        _portal = PortalClient.from_env()
+    return _portal
+
+
+def set_portal(client) -> None:
+    global _portal
+    _portal = client

@@ -1,0 +1,47 @@
+"""Self-service: offer up to three articles from the portal's search."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions.portal import PortalUnavailable, get_portal
+
+SOLVED_BUTTONS = [
+    {"title": "That solved it", "payload": "/affirm"},
+    {"title": "No, I still need help", "payload": "/deny"},
+]
+
+
+def last_question(tracker: Tracker) -> str:
+    """The newest user text that is not a button payload."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            text = (event.get("text") or "").strip()
+            if text and not text.startswith("/"):
+                return text
+    return ""
+
+
+class ActionSearchArticles(Action):
+    def name(self) -> str:
+        return "action_search_articles"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        query = last_question(tracker)
+        try:
+            articles = await asyncio.to_thread(get_portal().search, query, 3) if query else []
+        except PortalUnavailable:
+            dispatcher.utter_message(response="utter_search_unavailable")
+            return [SlotSet("articles_offered", [])]
+        if not articles:
+            dispatcher.utter_message(response="utter_no_articles")
+            return [SlotSet("articles_offered", [])]
+        dispatcher.utter_message(response="utter_articles_found", buttons=SOLVED_BUTTONS)
+        dispatcher.utter_message(json_message={"articles": articles})
+        return [SlotSet("articles_offered", [a["url"] for a in articles])]

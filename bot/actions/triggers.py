@@ -1,0 +1,40 @@
+"""When the bot should stop and hand over to a person. Pure functions, no Rasa."""
+
+from __future__ import annotations
+
+from bot.frustration import ConversationMood
+
+CATEGORY_BY_INTENT = {
+    "billing": "billing", "payment_failure": "billing", "refund": "billing", "subscription": "billing",
+    "product_fault": "technical", "account": "technical",
+    "order_status": "general", "change_order": "general", "delivery_problem": "general",
+    "return_item": "general", "protection_plan": "general", "complaint": "general",
+}
+
+
+def handoff_reason(*, intent: str | None, mood: ConversationMood, abuse_count: int, human_requests: int,
+                   consecutive_fallbacks: int) -> str | None:
+    """The reason to hand off now, or None to let the bot carry on.
+
+    A calm first request for a person gets one offer of help (never pushed); a
+    second request is never refused, and a frustrated customer is never made to ask twice.
+    """
+    if abuse_count >= 2:
+        return "abuse"
+    if mood.level == "angry":
+        return "angry"
+    if intent == "request_human" and (human_requests >= 2 or mood.level == "frustrated"):
+        return "requested_human"
+    if mood.level == "frustrated" and mood.rising_for(2):
+        return "frustrated_rising"
+    if consecutive_fallbacks >= 2:
+        return "bot_failing"
+    return None
+
+
+def category_for(intents: list[str]) -> str:
+    """The team that owns the customer's problem: the last topical intent decides."""
+    for intent in reversed(intents):
+        if intent in CATEGORY_BY_INTENT:
+            return CATEGORY_BY_INTENT[intent]
+    return "general"

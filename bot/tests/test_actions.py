@@ -1,0 +1,192 @@
+"""Action server unit tests: Tracker, CollectingDispatcher and a fake portal client.
+
+Run in the bot's virtualenv: bot/.venv/bin/python -m pytest bot/tests
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import ConversationPaused, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import ActionHandoff, ActionSearchArticles, ValidatePredefinedSlots
+from bot.actions.portal import PortalUnavailable, set_portal
+from bot.actions.triggers import category_for, handoff_reason
+from bot.frustration import ConversationMood
+
+MOOD_SLOTS = ("conversation_mood", "frustration_score", "frustration_level", "abuse_count", "failed_turns",
+              "human_requests", "handoff_reason")
+# As in domain.yml: the mood slots have custom mappings filled by ValidatePredefinedSlots.
+DOMAIN = {"slots": {name: {"type": "any", "mappings": [{"type": "custom"}]} for name in MOOD_SLOTS}}
+
+
+class FakePortal:
+    def __init__(self, fail: bool = False, articles=None):
+        self.fail, self.calls = fail, []
+        self.articles = articles if articles is not None else [
+            {"title": "I've been charged twice", "url": "/kb/charged-twice-double-charge"}]
+
+    def search(self, query, limit=3):
+        self.calls.append(("search", query, limit))
+        if self.fail:
+            raise PortalUnavailable("ConnectionError")
+        return self.articles[:limit]
+
+    def open_handoff(self, conversation_id, reason, events, category):
+        self.calls.append(("handoff", conversation_id, reason, category, events))
+        if self.fail:
+            raise PortalUnavailable("ConnectionError")
+        return {"ticket_number": "T-123456", "priority": "urgent"}
+
+
+@pytest.fixture
+def portal():
+    fake = FakePortal()
+    set_portal(fake)
+    yield fake
+    set_portal(None)
+
+
+def user(text, intent="billing", confidence=0.9, entities=()):
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent, "confidence": confidence},
+                                                          "entities": list(entities)}}
+
+
+def tracker(events, slots=None, sender="conv-1"):
+    last_user = next((e for e in reversed(events) if e["event"] == "user"), {"text": "", "parse_data": {}})
+    return Tracker.from_dict({
+        "sender_id": sender, "slots": slots or {}, "events": events, "paused": False, "followup_action": None,
+        "active_loop": {}, "latest_action_name": "action_listen",
+        "latest_message": {"text": last_user["text"], **last_user["parse_data"]},
+    })
+
+
+def run(action, t):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, DOMAIN))
+    return dispatcher.messages, events
+
+
+def slots_after(events, slots=None):
+    _, out = run(ValidatePredefinedSlots(), tracker(events, slots))
+    return {e["name"]: e["value"] for e in out if e["event"] == "slot"}
+
+
+def test_calm_question_sets_calm_slots():
+    slots = slots_after([user("Hi, where is my order BN-1048231?", "order_status")])
+    assert slots["frustration_level"] == "calm"
+    assert slots["handoff_reason"] is None
+    assert ConversationMood.from_dict(slots["conversation_mood"]).scores == [pytest.approx(slots["frustration_score"])]
+
+
+def test_mood_follows_the_conversation_and_an_angry_turn_hands_off():
+    events = [user("I was charged twice for my order")]
+    slots = slots_after(events)
+    events.append(user("Why has nobody fixed this yet? This is the second time I ask!!"))
+    slots = slots_after(events, slots)
+    events.append(user("This is a JOKE. I will cancel and post a review everywhere!!!"))
+    slots = slots_after(events, slots)
+    assert slots["frustration_level"] == "angry"
+    assert slots["handoff_reason"] == "angry"
+    assert len(ConversationMood.from_dict(slots["conversation_mood"]).scores) == 3
+
+
+def test_first_insult_is_a_boundary_the_second_a_handoff():
+    events = [user("you are useless", "insult")]
+    first = slots_after(events)
+    assert first["abuse_count"] == 1.0
+    events.append(user("ok fine, what about my refund", "refund"))
+    second = slots_after(events, first)
+    assert second["abuse_count"] == 1.0 and second["handoff_reason"] in (None, "angry", "frustrated_rising")
+    events.append(user("you stupid bot", "insult"))
+    third = slots_after(events, second)
+    assert third["abuse_count"] == 2.0 and third["handoff_reason"] == "abuse"
+
+
+def test_a_calm_first_request_for_a_person_gets_one_offer_the_second_is_never_refused():
+    events = [user("can I talk to a person please", "request_human")]
+    first = slots_after(events)
+    assert first["human_requests"] == 1.0 and first["handoff_reason"] is None
+    events.append(user("I'd still like a person", "request_human"))
+    second = slots_after(events, first)
+    assert second["handoff_reason"] == "requested_human"
+
+
+def test_two_fallbacks_in_a_row_hand_off_and_a_good_turn_resets_the_count():
+    events = [user("blorp zzz", "nlu_fallback", 0.2)]
+    one = slots_after(events)
+    events.append(user("where is my parcel", "order_status"))
+    reset = slots_after(events, one)
+    assert reset["failed_turns"] == 0.0
+    events += [user("qwerty uiop", "nlu_fallback", 0.1)]
+    again = slots_after(events, reset)
+    events += [user("asdf ghjk", "nlu_fallback", 0.1)]
+    twice = slots_after(events, again)
+    assert twice["failed_turns"] == 2.0 and twice["handoff_reason"] == "bot_failing"
+
+
+def test_button_payloads_do_not_change_the_mood():
+    events = [user("my refund is late and I'm annoyed", "refund")]
+    slots = slots_after(events)
+    events.append(user("/affirm", "affirm", 1.0))
+    after = slots_after(events, slots)
+    assert ConversationMood.from_dict(after["conversation_mood"]).scores == \
+        ConversationMood.from_dict(slots["conversation_mood"]).scores
+
+
+def test_an_unreadable_stored_mood_starts_fresh():
+    slots = slots_after([user("hello", "greet")], {"conversation_mood": {"version": 99}})
+    assert slots["frustration_level"] == "calm"
+
+
+def test_handoff_opens_a_ticket_pauses_and_tells_the_number(portal):
+    events = [user("I was charged twice", "billing", entities=[{"entity": "order_number", "value": "BN-1"}]),
+              {"event": "bot", "text": "Sorry about that."}, user("GET ME A HUMAN NOW", "request_human")]
+    messages, out = run(ActionHandoff(), tracker(events, {"handoff_reason": "angry"}, sender="abc123"))
+    [call] = portal.calls
+    assert call[:4] == ("handoff", "abc123", "angry", "billing")
+    assert [e["event"] for e in call[4]] == ["user", "bot", "user"]
+    assert call[4][0]["parse_data"]["entities"] == [{"entity": "order_number", "value": "BN-1"}]
+    assert messages[0]["response"] == "utter_handoff_done" and messages[0]["ticket_number"] == "T-123456"
+    assert messages[1]["custom"]["handoff"]["ticket_number"] == "T-123456"
+    assert SlotSet("ticket_number", "T-123456") in out and ConversationPaused() in out
+
+
+def test_handoff_when_the_portal_is_down_is_honest_and_marks_the_reply(portal):
+    portal.fail = True
+    messages, out = run(ActionHandoff(), tracker([user("help", "request_human")], {"handoff_reason": "requested_human"}))
+    assert messages[0]["response"] == "utter_handoff_delayed"
+    assert messages[1]["custom"]["handoff"] == {"reason": "requested_human", "category": "general",
+                                                "ticket_number": None}
+    assert ConversationPaused() in out
+
+
+def test_search_offers_articles_with_solved_buttons(portal):
+    events = [user("how do I get a refund for a double charge", "billing"), user("/affirm", "affirm")]
+    messages, out = run(ActionSearchArticles(), tracker(events))
+    assert portal.calls == [("search", "how do I get a refund for a double charge", 3)]
+    assert messages[0]["response"] == "utter_articles_found"
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
+    assert messages[1]["custom"]["articles"][0]["url"] == "/kb/charged-twice-double-charge"
+    assert SlotSet("articles_offered", ["/kb/charged-twice-double-charge"]) in out
+
+
+def test_search_with_no_results_or_no_portal(portal):
+    portal.articles = []
+    messages, _ = run(ActionSearchArticles(), tracker([user("xylophone", "out_of_scope")]))
+    assert messages[0]["response"] == "utter_no_articles"
+    portal.fail = True
+    messages, _ = run(ActionSearchArticles(), tracker([user("refund", "refund")]))
+    assert messages[0]["response"] == "utter_search_unavailable"
+
+
+def test_triggers_and_categories_directly():
+    calm = ConversationMood()
+    calm.add_turn("hello")
+    assert handoff_reason(intent="greet", mood=calm, abuse_count=0, human_requests=0, consecutive_fallbacks=0) is None
+    assert category_for(["greet", "refund", "thanks"]) == "billing"
+    assert category_for(["product_fault"]) == "technical"
+    assert category_for(["greet"]) == "general"
