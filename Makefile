@@ -6,16 +6,20 @@ BOT_VENV := bot/.venv
 PORT   ?= 8000
 export FLASK_APP := wsgi
 
-.PHONY: run test install setup bench lint clean bot-install
+INSTANCE := $(or $(CALMLINE_INSTANCE_DIR),instance)
 
-run: setup  ## install, migrate, sync articles, seed demo users, serve on :8000
-	@echo ""
-	@echo "  Calmline is starting at http://127.0.0.1:$(PORT)"
+.PHONY: run test install setup bench lint clean bot-install bot-train
+
+run: setup bot-train  ## install, migrate, sync articles, train the bot if changed, serve portal + Rasa + actions
+	@PORT=$(PORT) $(BIN)/python scripts/prepare-run
 	@$(BIN)/flask seed demo
 	@echo ""
-	PORT=$(PORT) $(BIN)/honcho start -f Procfile
+	@echo "  Calmline is starting at http://127.0.0.1:$(PORT)"
+	@echo "  (the assistant answers once Rasa has loaded its model, about 20 seconds)"
+	@echo ""
+	PORT=$(PORT) $(BIN)/honcho start -f Procfile -e $(INSTANCE)/run.env
 
-test: install bot-install  ## the whole suite on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set
+test: install bot-install bot-train  ## the whole suite on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set
 	@bash scripts/ensure-chromium
 	$(BOT_VENV)/bin/python -m pytest bot/tests
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
@@ -51,7 +55,10 @@ $(BOT_VENV)/.installed: bot/requirements.lock bot/requirements-extra.txt bot/req
 	$(BOT_VENV)/bin/python -m pip install --quiet --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2
 	touch $@
 
-bench: install  ## benchmarks -> bench/results.json
+bot-train: bot-install  ## train the bot when its data or config changed (content fingerprint)
+	$(BOT_VENV)/bin/python bot/scripts/train_if_changed.py
+
+bench: install bot-train  ## benchmarks -> bench/results.json
 	$(BIN)/python bench/run.py
 
 lint: install

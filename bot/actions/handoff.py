@@ -39,6 +39,8 @@ class ActionHandoff(Action):
         intents = [((e.get("parse_data") or {}).get("intent") or {}).get("name") for e in tracker.events
                    if e.get("event") == "user"]
         category = category_for([i for i in intents if i])
+        # The lead-in fits the reason (an apology for an angry customer, a plain yes for a request).
+        dispatcher.utter_message(response="utter_handoff_intro")
         try:
             ticket = await asyncio.to_thread(get_portal().open_handoff, tracker.sender_id, reason,
                                              portable_events(tracker.events), category)

@@ -35,7 +35,8 @@ def turn_slots(tracker: Tracker) -> dict[str, Any]:
 
     button_press = text.startswith("/")  # a payload like /affirm says nothing about mood
     result = None if button_press or not text else mood.add_turn(text)
-    if (intent == "insult" and confidence >= INSULT_CONFIDENCE) or (result and "insult" in result.signals):
+    abusive = (intent == "insult" and confidence >= INSULT_CONFIDENCE) or bool(result and "insult" in result.signals)
+    if abusive:
         abuse += 1
     if intent == "nlu_fallback":
         fallbacks += 1
@@ -45,7 +46,7 @@ def turn_slots(tracker: Tracker) -> dict[str, Any]:
     if intent == "request_human":
         human += 1
     reason = handoff_reason(intent=intent, mood=mood, abuse_count=abuse, human_requests=human,
-                            consecutive_fallbacks=fallbacks)
+                            consecutive_fallbacks=fallbacks, abusive_turn=abusive)
     return {
         "conversation_mood": mood.to_dict(),
         "frustration_score": round(mood.current, 4),

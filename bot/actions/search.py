@@ -38,10 +38,10 @@ class ActionSearchArticles(Action):
             articles = await asyncio.to_thread(get_portal().search, query, 3) if query else []
         except PortalUnavailable:
             dispatcher.utter_message(response="utter_search_unavailable")
-            return [SlotSet("articles_offered", [])]
+            return [SlotSet("self_service", "unavailable"), SlotSet("articles_offered", [])]
         if not articles:
             dispatcher.utter_message(response="utter_no_articles")
-            return [SlotSet("articles_offered", [])]
-        dispatcher.utter_message(response="utter_articles_found", buttons=SOLVED_BUTTONS)
+            return [SlotSet("self_service", "none"), SlotSet("articles_offered", [])]
         dispatcher.utter_message(json_message={"articles": articles})
-        return [SlotSet("articles_offered", [a["url"] for a in articles])]
+        dispatcher.utter_message(response="utter_articles_found", buttons=SOLVED_BUTTONS)
+        return [SlotSet("self_service", "offered"), SlotSet("articles_offered", [a["url"] for a in articles])]

@@ -13,14 +13,18 @@ CATEGORY_BY_INTENT = {
 
 
 def handoff_reason(*, intent: str | None, mood: ConversationMood, abuse_count: int, human_requests: int,
-                   consecutive_fallbacks: int) -> str | None:
+                   consecutive_fallbacks: int, abusive_turn: bool = False) -> str | None:
     """The reason to hand off now, or None to let the bot carry on.
 
     A calm first request for a person gets one offer of help (never pushed); a
     second request is never refused, and a frustrated customer is never made to ask twice.
+    The first abusive message gets a calm boundary, not a handoff, even though abuse
+    usually scores as angry; the second one hands off.
     """
     if abuse_count >= 2:
         return "abuse"
+    if abusive_turn and intent != "request_human":
+        return None
     if mood.level == "angry":
         return "angry"
     if intent == "request_human" and (human_requests >= 2 or mood.level == "frustrated"):

@@ -106,6 +106,15 @@ def test_first_insult_is_a_boundary_the_second_a_handoff():
     assert third["abuse_count"] == 2.0 and third["handoff_reason"] == "abuse"
 
 
+def test_a_first_insult_is_a_boundary_even_when_it_scores_angry():
+    slots = slots_after([user("you are a useless idiot, this is a f***ing disgrace!!!", "insult")])
+    assert slots["frustration_level"] == "angry" and slots["abuse_count"] == 1.0
+    assert slots["handoff_reason"] is None
+    # ...but an abusive demand for a person is not made to wait
+    demand = slots_after([user("you stupid bot, get me a human NOW!!!", "request_human")])
+    assert demand["handoff_reason"] == "angry"
+
+
 def test_a_calm_first_request_for_a_person_gets_one_offer_the_second_is_never_refused():
     events = [user("can I talk to a person please", "request_human")]
     first = slots_after(events)
@@ -150,16 +159,17 @@ def test_handoff_opens_a_ticket_pauses_and_tells_the_number(portal):
     assert call[:4] == ("handoff", "abc123", "angry", "billing")
     assert [e["event"] for e in call[4]] == ["user", "bot", "user"]
     assert call[4][0]["parse_data"]["entities"] == [{"entity": "order_number", "value": "BN-1"}]
-    assert messages[0]["response"] == "utter_handoff_done" and messages[0]["ticket_number"] == "T-123456"
-    assert messages[1]["custom"]["handoff"]["ticket_number"] == "T-123456"
+    assert [m.get("response") for m in messages[:2]] == ["utter_handoff_intro", "utter_handoff_done"]
+    assert messages[1]["ticket_number"] == "T-123456"
+    assert messages[2]["custom"]["handoff"]["ticket_number"] == "T-123456"
     assert SlotSet("ticket_number", "T-123456") in out and ConversationPaused() in out
 
 
 def test_handoff_when_the_portal_is_down_is_honest_and_marks_the_reply(portal):
     portal.fail = True
     messages, out = run(ActionHandoff(), tracker([user("help", "request_human")], {"handoff_reason": "requested_human"}))
-    assert messages[0]["response"] == "utter_handoff_delayed"
-    assert messages[1]["custom"]["handoff"] == {"reason": "requested_human", "category": "general",
+    assert [m.get("response") for m in messages[:2]] == ["utter_handoff_intro", "utter_handoff_delayed"]
+    assert messages[2]["custom"]["handoff"] == {"reason": "requested_human", "category": "general",
                                                 "ticket_number": None}
     assert ConversationPaused() in out
 
@@ -168,19 +178,20 @@ def test_search_offers_articles_with_solved_buttons(portal):
     events = [user("how do I get a refund for a double charge", "billing"), user("/affirm", "affirm")]
     messages, out = run(ActionSearchArticles(), tracker(events))
     assert portal.calls == [("search", "how do I get a refund for a double charge", 3)]
-    assert messages[0]["response"] == "utter_articles_found"
-    assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
-    assert messages[1]["custom"]["articles"][0]["url"] == "/kb/charged-twice-double-charge"
+    assert messages[0]["custom"]["articles"][0]["url"] == "/kb/charged-twice-double-charge"
+    assert messages[1]["response"] == "utter_articles_found"  # the question comes last
+    assert [b["payload"] for b in messages[1]["buttons"]] == ["/affirm", "/deny"]
     assert SlotSet("articles_offered", ["/kb/charged-twice-double-charge"]) in out
+    assert SlotSet("self_service", "offered") in out
 
 
 def test_search_with_no_results_or_no_portal(portal):
     portal.articles = []
-    messages, _ = run(ActionSearchArticles(), tracker([user("xylophone", "out_of_scope")]))
-    assert messages[0]["response"] == "utter_no_articles"
+    messages, out = run(ActionSearchArticles(), tracker([user("xylophone", "out_of_scope")]))
+    assert messages[0]["response"] == "utter_no_articles" and SlotSet("self_service", "none") in out
     portal.fail = True
-    messages, _ = run(ActionSearchArticles(), tracker([user("refund", "refund")]))
-    assert messages[0]["response"] == "utter_search_unavailable"
+    messages, out = run(ActionSearchArticles(), tracker([user("refund", "refund")]))
+    assert messages[0]["response"] == "utter_search_unavailable" and SlotSet("self_service", "unavailable") in out
 
 
 def test_triggers_and_categories_directly():
