@@ -33,6 +33,7 @@ def turn_slots(tracker: Tracker) -> dict[str, Any]:
     fallbacks = int(tracker.get_slot("failed_turns") or 0)
     human = int(tracker.get_slot("human_requests") or 0)
 
+    prior_level = mood.level if mood.scores else "calm"
     button_press = text.startswith("/")  # a payload like /affirm says nothing about mood
     result = None if button_press or not text else mood.add_turn(text)
     abusive = (intent == "insult" and confidence >= INSULT_CONFIDENCE) or bool(result and "insult" in result.signals)
@@ -46,7 +47,7 @@ def turn_slots(tracker: Tracker) -> dict[str, Any]:
     if intent == "request_human":
         human += 1
     reason = handoff_reason(intent=intent, mood=mood, abuse_count=abuse, human_requests=human,
-                            consecutive_fallbacks=fallbacks, abusive_turn=abusive)
+                            consecutive_fallbacks=fallbacks, abusive_turn=abusive, prior_level=prior_level)
     return {
         "conversation_mood": mood.to_dict(),
         "frustration_score": round(mood.current, 4),

@@ -13,11 +13,15 @@ CATEGORY_BY_INTENT = {
 
 
 def handoff_reason(*, intent: str | None, mood: ConversationMood, abuse_count: int, human_requests: int,
-                   consecutive_fallbacks: int, abusive_turn: bool = False) -> str | None:
+                   consecutive_fallbacks: int, abusive_turn: bool = False,
+                   prior_level: str = "calm") -> str | None:
     """The reason to hand off now, or None to let the bot carry on.
 
     A calm first request for a person gets one offer of help (never pushed); a
-    second request is never refused, and a frustrated customer is never made to ask twice.
+    second request is never refused, and a customer who was already annoyed (the
+    "let me talk to your supervisor" moment) or is frustrated now is never made to ask
+    twice. `prior_level` is the mood before this message: asking for a person is itself
+    a frustration signal, so the request alone must not count as being annoyed.
     The first abusive message gets a calm boundary, not a handoff, even though abuse
     usually scores as angry; the second one hands off.
     """
@@ -27,7 +31,8 @@ def handoff_reason(*, intent: str | None, mood: ConversationMood, abuse_count: i
         return None
     if mood.level == "angry":
         return "angry"
-    if intent == "request_human" and (human_requests >= 2 or mood.level == "frustrated"):
+    if intent == "request_human" and (human_requests >= 2 or mood.level == "frustrated"
+                                      or prior_level in ("annoyed", "frustrated", "angry")):
         return "requested_human"
     if mood.level == "frustrated" and mood.rising_for(2):
         return "frustrated_rising"
@@ -37,8 +42,13 @@ def handoff_reason(*, intent: str | None, mood: ConversationMood, abuse_count: i
 
 
 def category_for(intents: list[str]) -> str:
-    """The team that owns the customer's problem: the last topical intent decides."""
-    for intent in reversed(intents):
-        if intent in CATEGORY_BY_INTENT:
-            return CATEGORY_BY_INTENT[intent]
+    """The team that owns the customer's problem: the last topical intent decides.
+
+    A complaint says how the customer feels, not what about, so it decides only when
+    nothing more specific was said.
+    """
+    topical = [i for i in intents if i in CATEGORY_BY_INTENT]
+    specific = [i for i in topical if i != "complaint"]
+    for intent in reversed(specific or topical):
+        return CATEGORY_BY_INTENT[intent]
     return "general"

@@ -124,6 +124,14 @@ def test_a_calm_first_request_for_a_person_gets_one_offer_the_second_is_never_re
     assert second["handoff_reason"] == "requested_human"
 
 
+def test_an_annoyed_customer_asking_for_a_person_is_handed_over_at_once():
+    events = [user("my parcel is late again, this is annoying", "delivery_problem")]
+    first = slots_after(events)
+    assert first["frustration_level"] == "annoyed" and first["handoff_reason"] is None
+    events.append(user("let me talk to your supervisor", "request_human"))
+    assert slots_after(events, first)["handoff_reason"] == "requested_human"
+
+
 def test_two_fallbacks_in_a_row_hand_off_and_a_good_turn_resets_the_count():
     events = [user("blorp zzz", "nlu_fallback", 0.2)]
     one = slots_after(events)
@@ -201,3 +209,5 @@ def test_triggers_and_categories_directly():
     assert category_for(["greet", "refund", "thanks"]) == "billing"
     assert category_for(["product_fault"]) == "technical"
     assert category_for(["greet"]) == "general"
+    assert category_for(["billing", "complaint"]) == "billing"  # the complaint is about the charge
+    assert category_for(["complaint"]) == "general"

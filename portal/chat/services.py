@@ -78,12 +78,18 @@ def score_frustration(text: str, history: list[str]):
     return score_message(text, history=history)
 
 
-def post_customer_message(conv: Conversation, text: str, page: str = "", user_email: str | None = None) -> TurnResult:
+def post_customer_message(conv: Conversation, text: str, page: str = "", user_email: str | None = None,
+                          label: str | None = None) -> TurnResult:
+    """Store the customer's message, then ask the bot. `text` may be a button's payload
+    ("/affirm"): then `label` is what the customer saw and is what the transcript shows."""
+    button = text.startswith("/") and bool(label)
+    shown = label if button else text
     history = [m.text for m in conv.messages if m.sender == "customer"][-10:]
-    mood = score_frustration(text, history)
+    mood = score_frustration(shown, history)
     message = Message(
-        conversation=conv, sender="customer", text=text, page=page[:300], frustration_score=round(mood.score, 4),
+        conversation=conv, sender="customer", text=shown, page=page[:300], frustration_score=round(mood.score, 4),
         frustration_level=mood.level, frustration_signals=list(mood.signals),
+        payload={"button": text} if button else None,
     )
     conv.last_activity_at = utcnow()
     db.session.add(message)

@@ -38,6 +38,9 @@ def post_message():
         page = data.get("page") or ""
         if not isinstance(page, str):
             raise ChatError("'page' must be a string.")
+        label = data.get("label")
+        if label is not None and (not isinstance(label, str) or len(label) > 120):
+            raise ChatError("'label' must be a button title of at most 120 characters.")
         user_id, visitor = _owner()
         conv_id = data.get("conversation_id")
         if conv_id:
@@ -45,7 +48,7 @@ def post_message():
         else:
             conv = start_conversation(user_id, visitor)
         email = current_user.email if current_user.is_authenticated else None
-        result = post_customer_message(conv, text, page, user_email=email)
+        result = post_customer_message(conv, text, page, user_email=email, label=label)
     except ChatError as exc:
         db.session.rollback()
         return json_error(exc.status, str(exc))

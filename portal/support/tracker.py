@@ -19,7 +19,8 @@ def merge_tracker_events(conv: Conversation, events: list) -> None:
         parse = event.get("parse_data") if isinstance(event.get("parse_data"), dict) else {}
         intent = parse.get("intent") if isinstance(parse.get("intent"), dict) else {}
         for i in range(position, len(customer)):
-            if customer[i].text == text:
+            sent = (customer[i].payload or {}).get("button") or customer[i].text  # a button sends its payload
+            if sent == text:
                 message = customer[i]
                 message.intent = str(intent.get("name") or "")[:60] or None
                 confidence = intent.get("confidence")

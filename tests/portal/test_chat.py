@@ -110,6 +110,21 @@ def test_a_message_is_stored_forwarded_and_answered(chat_app, rasa):
     assert messages[0].frustration_score > 0.5 and messages[0].frustration_signals
 
 
+def test_a_button_sends_its_payload_to_the_bot_and_shows_its_title(chat_app, rasa):
+    client = chat_app.test_client()
+    first = send(client, "How do I return a sofa?").get_json()
+    response = send(client, "/affirm", conversation_id=first["conversation_id"], label="That solved it")
+    assert response.status_code == 201
+    assert response.get_json()["message"]["text"] == "That solved it"
+    assert rasa.received[-1]["message"] == "/affirm"
+    transcript = client.get(f"/api/chat/conversations/{first['conversation_id']}").get_json()
+    assert [m["text"] for m in transcript["messages"] if m["sender"] == "customer"] == \
+        ["How do I return a sofa?", "That solved it"]
+    # A label only relabels a button payload; typed text is stored as typed.
+    typed = send(client, "yes it did", conversation_id=first["conversation_id"], label="ignored").get_json()
+    assert typed["message"]["text"] == "yes it did"
+
+
 def test_the_conversation_continues_and_its_transcript_is_private(chat_app, login):
     client = chat_app.test_client()
     first = send(client, "Where is my parcel?").get_json()
@@ -190,6 +205,8 @@ def test_rasa_answering_an_error_counts_as_unavailable(make_app):
     ('{"text": "' + "x" * 2001 + '"}', "limited to 2000"),
     ('{"text": "hi", "page": ["x"]}', "'page' must be a string"),
     ('{"text": "hi", "conversation_id": "nope"}', "No such conversation"),
+    ('{"text": "/affirm", "label": 7}', "'label' must be a button title"),
+    ('{"text": "/affirm", "label": "' + "x" * 121 + '"}', "'label' must be a button title"),
 ])
 def test_bad_input_gets_a_clear_error_and_stores_nothing(chat_app, body, message):
     client = chat_app.test_client()

@@ -71,6 +71,7 @@
     status.textContent = "Sending…";
     render({ sender: "customer", text: shown || text });
     const body = { text: text, page: window.location.pathname };
+    if (shown && shown !== text) body.label = shown;  // a button: the payload goes to the bot
     if (conversationId) body.conversation_id = conversationId;
     api("/api/chat/messages", body).then(function (res) {
       if (!res.ok) {

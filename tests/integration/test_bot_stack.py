@@ -1,0 +1,158 @@
+"""The real path: a customer chats through the portal with the real Rasa server, its
+trained model, the frustration component and the action server (tests/integration/conftest.py)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+pytestmark = pytest.mark.integration
+
+APOLOGY = re.compile(r"\b(sorry|apologi[sz]e)\b", re.I)
+
+
+class Customer:
+    """A visitor in the portal: a cookie session and the page's CSRF token, like the widget."""
+
+    def __init__(self, base_url: str):
+        self.base = base_url
+        self.http = requests.Session()
+        page = self.http.get(f"{base_url}/chat", timeout=10)
+        assert page.status_code == 200
+        self.csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text).group(1)
+        self.conversation_id = None
+
+    def say(self, text: str, label: str | None = None) -> dict:
+        body = {"text": text, "page": "/chat"}
+        if label:
+            body["label"] = label
+        if self.conversation_id:
+            body["conversation_id"] = self.conversation_id
+        response = self.http.post(f"{self.base}/api/chat/messages", json=body, timeout=60,
+                                  headers={"X-CSRFToken": self.csrf, "Referer": f"{self.base}/chat"})
+        assert response.status_code == 201, response.text
+        data = response.json()
+        self.conversation_id = data["conversation_id"]
+        return data
+
+    def transcript(self) -> dict:
+        response = self.http.get(f"{self.base}/api/chat/conversations/{self.conversation_id}", timeout=10)
+        assert response.status_code == 200
+        return response.json()
+
+
+def texts(turn: dict) -> list[str]:
+    return [r["text"] for r in turn["replies"] if r.get("text")]
+
+
+def ticket_row(stack, conversation_id: str) -> dict | None:
+    engine = sa.create_engine(stack.database_url)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(sa.text(
+                "SELECT t.number, t.reason, t.priority, t.category, t.briefing, t.transcript, t.status "
+                "FROM tickets t JOIN chat_conversations c ON c.id = t.conversation_id WHERE c.public_id = :p"),
+                {"p": conversation_id}).mappings().first()
+            return dict(row) if row else None
+    finally:
+        engine.dispose()
+
+
+def as_json(value):
+    import json
+
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def test_an_angry_customer_is_de_escalated_then_handed_off_with_a_ticket(stack):
+    customer = Customer(stack.portal_url)
+    first = customer.say("Hi, I was charged twice for order BN-2200417")
+    assert first["assistant_available"] and first["replies"], first
+    assert first["message"]["frustration"]["level"] == "calm"
+    assert ticket_row(stack, customer.conversation_id) is None
+
+    angry = customer.say("This is RIDICULOUS!!! I've asked three times and nobody has fixed it. "
+                         "I want my money back NOW or I'm cancelling everything")
+    assert angry["message"]["frustration"]["level"] == "angry"
+    replies = texts(angry)
+    assert APOLOGY.search(replies[0]), replies  # the de-escalating lead-in comes first
+    ticket = ticket_row(stack, customer.conversation_id)
+    assert ticket is not None, replies
+    assert any(ticket["number"] in text for text in replies), (ticket["number"], replies)
+    assert angry["status"] == "handoff"
+    assert ticket["reason"] == "angry" and ticket["priority"] in ("urgent", "high")
+    assert ticket["category"] == "billing"
+
+    transcript = as_json(ticket["transcript"])
+    said = [m for m in transcript if m["sender"] == "customer"]
+    assert [m["text"][:20] for m in said] == ["Hi, I was charged tw", "This is RIDICULOUS!!"]
+    assert said[0]["intent"] == "billing" and said[0]["frustration"]["level"] == "calm"
+    assert {"entity": "order_number", "value": "BN-2200417"} in said[0]["entities"]
+    assert said[1]["frustration"]["level"] == "angry"
+    assert any(m["sender"] == "bot" for m in transcript)
+    briefing = as_json(ticket["briefing"])
+    assert "charged twice" in briefing["problem"]
+    assert briefing["details"].get("order_number") == "BN-2200417"
+    assert briefing["mood_start"] == "calm" and briefing["mood_now"] == "angry"
+
+    # Rasa's own tracker: the component scored the message, the action server set the slots,
+    # and the conversation is paused for the person taking over.
+    tracker = stack.rasa_tracker(customer.conversation_id)
+    assert tracker["slots"]["frustration_level"] == "angry"
+    assert tracker["slots"]["handoff_reason"] == "angry"
+    assert tracker["slots"]["ticket_number"] == ticket["number"]
+    assert tracker["latest_message"]["frustration"]["level"] == "angry"
+    assert tracker["paused"] is True
+
+    # After the handoff the bot stays quiet: the next message goes onto the ticket.
+    later = customer.say("Also the second charge was 49.99")
+    assert later["status"] == "handoff"
+    assert texts(later) == [f"Added to ticket {ticket['number']}. A person will reply here."]
+    assert len(stack.rasa_tracker(customer.conversation_id)["events"]) == len(tracker["events"])
+
+
+def test_a_how_to_question_is_answered_by_articles_and_resolved_by_self_service(stack):
+    customer = Customer(stack.portal_url)
+    turn = customer.say("How do I reset my password? I can't log in")
+    articles = [a for r in turn["replies"] for a in r.get("articles", [])]
+    assert 1 <= len(articles) <= 3, turn["replies"]
+    assert all(a["url"].startswith("/kb/") for a in articles)
+    assert any("password" in a["title"].lower() for a in articles), articles
+    question = turn["replies"][-1]
+    assert question["text"].endswith("?") and [b["payload"] for b in question["buttons"]] == ["/affirm", "/deny"]
+
+    solved = customer.say("/affirm", label="That solved it")
+    assert solved["status"] == "resolved"
+    assert solved["message"]["text"] == "That solved it"
+    transcript = customer.transcript()
+    assert transcript["status"] == "resolved"
+    assert ticket_row(stack, customer.conversation_id) is None
+
+
+def test_the_first_insult_gets_a_boundary_and_the_second_a_handoff(stack):
+    customer = Customer(stack.portal_url)
+    first = customer.say("you are a useless idiot")
+    assert first["status"] == "bot"
+    assert ticket_row(stack, customer.conversation_id) is None
+    assert re.search(r"respectful|civil|polite", " ".join(texts(first)), re.I), texts(first)
+    second = customer.say("you stupid worthless bot")
+    assert second["status"] == "handoff"
+    ticket = ticket_row(stack, customer.conversation_id)
+    assert ticket is not None and ticket["reason"] == "abuse"
+
+
+def test_a_calm_request_for_a_person_gets_one_offer_and_the_second_is_not_refused(stack):
+    customer = Customer(stack.portal_url)
+    first = customer.say("can I speak to a human please")
+    assert first["status"] == "bot"
+    assert [b["payload"] for b in first["replies"][-1]["buttons"]] == ["/affirm", "/request_human"]
+    second = customer.say("/request_human", label="No, a person please")
+    assert second["status"] == "handoff"
+    ticket = ticket_row(stack, customer.conversation_id)
+    assert ticket["reason"] == "requested_human"
+    said = [m for m in as_json(ticket["transcript"]) if m["sender"] == "customer"]
+    assert [(m["text"], m["intent"]) for m in said] == [("can I speak to a human please", "request_human"),
+                                                        ("No, a person please", "request_human")]
