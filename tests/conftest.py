@@ -18,6 +18,7 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key")
 
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
+from tests import live  # noqa: E402
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -128,3 +129,22 @@ def login(client):
         return response
 
     return do_login
+
+
+# One Chromium for the whole run, shared by the browser tests (tests/e2e) and the
+# widget-with-real-Rasa tests (tests/integration).
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(live.CHROMIUM):
+        pytest.skip("Debian chromium not installed: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=live.CHROMIUM, headless=True, args=live.CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()

@@ -18,6 +18,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_TIMEOUT = 30.0
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def _free_port() -> int:

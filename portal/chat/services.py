@@ -122,9 +122,11 @@ def post_customer_message(conv: Conversation, text: str, page: str = "", user_em
         return result
     handoff = None
     for reply in replies:
-        stored = Message(conversation=conv, sender="bot", text=reply.text, payload=reply.payload())
-        db.session.add(stored)
-        result.replies.append(stored)
+        if reply.text or reply.buttons or reply.articles:
+            # A reply that is only a signal (handoff, resolved) is acted on, not shown.
+            stored = Message(conversation=conv, sender="bot", text=reply.text, payload=reply.payload())
+            db.session.add(stored)
+            result.replies.append(stored)
         if reply.custom.get("resolved") == "self_service":
             conv.status, conv.resolution = "resolved", "self_service"
         if isinstance(reply.custom.get("handoff"), dict):
