@@ -1,4 +1,5 @@
-"""Calmline benchmarks: search latency, article/API throughput, search quality.
+"""Calmline benchmarks: search latency, article/API throughput, search quality, chat turns
+through the real bot, the frustration detector's speed and the bot's memory.
 
 Run from the repository root:
 
@@ -46,6 +47,7 @@ for p in (str(ROOT), str(BENCH)):
     if p not in sys.path:
         sys.path.insert(0, p)
 
+import chat  # noqa: E402  (bench/chat.py)
 import corpus  # noqa: E402  (bench/corpus.py, after the sys.path setup)
 
 ARTICLE_TARGET_RPS = 500
@@ -721,6 +723,28 @@ def summary(results: dict) -> str:
             for k, v in q.items():
                 if isinstance(v, dict) and any(_number(x) for x in v.values()):
                     lines.append(f"  {k:<14} " + ", ".join(f"{kk}={vv:g}" for kk, vv in v.items() if _number(vv)))
+    d = results.get("detector")
+    if d:
+        lines.append("")
+        lines.append(f"Frustration detector: ERROR {d['error']}" if "error" in d else
+                     f"Frustration detector: {d['messages_per_second']:,} messages/s on one core "
+                     f"(target >= {d['target_per_second']:,}: {'MET' if d['meets_target'] else 'NOT MET'})")
+    c = results.get("chat")
+    if c:
+        lines.append("")
+        if "error" in c:
+            lines.append(f"Chat turns: ERROR {c['error'][:500]}")
+        else:
+            lat = c["latency"]
+            lines.append(f"Chat turn through portal + Rasa + action server ({c['turns']} turns, "
+                         f"{c['conversations']} conversations, gunicorn -w 4)")
+            lines.append(f"  p50 {lat['p50_ms']:.0f} ms   p95 {lat['p95_ms']:.0f} ms   p99 {lat['p99_ms']:.0f} ms   "
+                         f"(target p95 <= {c['target_p95_ms']} ms: {'MET' if c['meets_target'] else 'NOT MET'})")
+            lines.append("  by message (p50 ms): " + ", ".join(f"{t[:24]!r} {v:.0f}"
+                                                              for t, v in c["by_message_p50_ms"].items()))
+            mi, ma = c["memory_idle"], c["memory_after"]
+            lines.append(f"  memory: Rasa {mi['rasa_mb']:.0f} MB idle, {ma['rasa_mb']:.0f} MB after; "
+                         f"action server {mi['action_server_mb']:.0f} MB idle, {ma['action_server_mb']:.0f} MB after")
     busy = {k: v["other_processes_cpu_share"] for k, v in results.get("cpu_usage", {}).items()
             if "other_processes_cpu_share" in v}
     if busy:
@@ -750,7 +774,8 @@ def parse_args(argv=None):
                     help=f"gunicorn worker class (default {WORKER_CLASS}, {THREADS} threads, as in the Procfile)")
     ap.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto",
                     help="load generator: wrk if installed (auto), or force one")
-    ap.add_argument("--skip", default="", help="comma-separated sections to skip: search,pages,quality")
+    ap.add_argument("--skip", default="", help="comma-separated sections to skip: search,pages,quality,detector,chat")
+    ap.add_argument("--chat-conversations", type=int, help="conversations of 8 turns for the chat run (default 25)")
     ap.add_argument("--output", default=str(RESULTS), help="where to write the JSON (default bench/results.json)")
     args = ap.parse_args(argv)
     if args.sizes:
@@ -760,6 +785,8 @@ def parse_args(argv=None):
     if args.load_seconds is None:
         args.load_seconds = 5.0 if args.quick else 20.0
     args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    if args.chat_conversations is None:
+        args.chat_conversations = 5 if args.quick else 25
     return args
 
 
@@ -814,6 +841,22 @@ def main(argv=None) -> int:
             results["cpu_usage"]["search_quality"] = meter.result()
             if "error" in results["search_quality"]:
                 results["errors"].append(f"search_quality: {results['search_quality']['error']}")
+        if "detector" not in args.skip:
+            log("frustration detector: messages per second")
+            try:
+                results["detector"] = chat.bench_detector()
+            except Exception as exc:  # noqa: BLE001
+                results["detector"] = {"error": f"{exc.__class__.__name__}: {exc}"}
+                results["errors"].append(f"detector: {exc.__class__.__name__}: {exc}")
+        if "chat" not in args.skip:
+            meter = CpuMeter()
+            try:
+                results["chat"] = chat.bench_chat_turns(args.chat_conversations, latency_stats, log)
+                results["cpu_usage"]["chat"] = meter.result()
+            except Exception as exc:  # noqa: BLE001
+                results["chat"] = {"error": f"{exc.__class__.__name__}: {str(exc)[:2000]}",
+                                   "traceback": traceback.format_exc()[-3000:]}
+                results["errors"].append(f"chat: {exc.__class__.__name__}: {str(exc)[:300]}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         try:
