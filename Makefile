@@ -15,7 +15,7 @@ run: setup bot-train  ## install, migrate, sync articles, train the bot if chang
 	@$(BIN)/flask seed demo
 	@echo ""
 	@echo "  Calmline is starting at http://127.0.0.1:$(PORT)"
-	@echo "  (the assistant answers once Rasa has loaded its model, about 20 seconds)"
+	@echo "  (the assistant answers once Rasa has loaded its model, within a minute)"
 	@echo ""
 	PORT=$(PORT) $(BIN)/honcho start -f Procfile -e $(INSTANCE)/run.env
 

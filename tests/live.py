@@ -150,6 +150,7 @@ class Stack:
     rasa_url: str
     action_url: str
     database_url: str
+    tracker_store: dict  # the store Rasa was given (bot/scripts/runtime_config.py)
     tmp: Path
     processes: dict
 
@@ -240,7 +241,7 @@ def running_stack(workers: int = 2):
                         "ACTION_SERVER_URL": f"{action_url}/webhook"})
         if pg:
             bot_env["RASA_TRACKER_URL"] = pg
-        bot_env.pop("REDIS_URL", None)
+        # With REDIS_URL set (CI), Rasa gets its Redis lock store, as under `make run`.
         log = tmp / "actions.log"
         with open(log, "wb") as out:
             procs["actions"] = subprocess.Popen(
@@ -249,7 +250,8 @@ def running_stack(workers: int = 2):
         _wait_for(f"{action_url}/health", procs["actions"], log, 120)
 
         endpoints_file = tmp / "endpoints.yml"
-        endpoints_file.write_text(json.dumps(endpoints(bot_env, instance)))
+        rasa_endpoints = endpoints(bot_env, instance)
+        endpoints_file.write_text(json.dumps(rasa_endpoints))
         log = tmp / "rasa.log"
         with open(log, "wb") as out:
             procs["rasa"] = subprocess.Popen(
@@ -258,7 +260,8 @@ def running_stack(workers: int = 2):
                  "--endpoints", str(endpoints_file), "--credentials", str(BOT / "credentials.yml")],
                 cwd=BOT, env=bot_env, stdout=out, stderr=subprocess.STDOUT)
         _wait_for(f"{rasa_url}/status?token={RASA_TOKEN}", procs["rasa"], log, RASA_STARTUP_TIMEOUT, _model_loaded)
-        yield Stack(portal_url, rasa_url, action_url, env["DATABASE_URL"], tmp, procs)
+        yield Stack(portal_url, rasa_url, action_url, env["DATABASE_URL"], rasa_endpoints["tracker_store"], tmp,
+                    procs)
     finally:
         for proc in procs.values():
             _stop(proc)

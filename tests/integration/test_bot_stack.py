@@ -61,6 +61,21 @@ def ticket_row(stack, conversation_id: str) -> dict | None:
         engine.dispose()
 
 
+def stored_tracker_events(stack, conversation_id: str) -> int:
+    store = stack.tracker_store
+    if store["dialect"] == "sqlite":
+        url = f"sqlite:///{store['db']}"
+    else:
+        url = stack.database_url
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"),
+                                {"s": conversation_id}).scalar_one()
+    finally:
+        engine.dispose()
+
+
 def as_json(value):
     import json
 
@@ -106,6 +121,9 @@ def test_an_angry_customer_is_de_escalated_then_handed_off_with_a_ticket(stack):
     assert tracker["slots"]["ticket_number"] == ticket["number"]
     assert tracker["latest_message"]["frustration"]["level"] == "angry"
     assert tracker["paused"] is True
+
+    # The conversation is in Rasa's SQL tracker store (it survives a restart of Rasa).
+    assert stored_tracker_events(stack, customer.conversation_id) >= 2
 
     # After the handoff the bot stays quiet: the next message goes onto the ticket.
     later = customer.say("Also the second charge was 49.99")
