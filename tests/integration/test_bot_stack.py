@@ -48,8 +48,13 @@ def texts(turn: dict) -> list[str]:
     return [r["text"] for r in turn["replies"] if r.get("text")]
 
 
+def engine_for(url: str):
+    """The portal's driver is psycopg 3 (the bare postgresql:// scheme would pick psycopg2)."""
+    return sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+
+
 def ticket_row(stack, conversation_id: str) -> dict | None:
-    engine = sa.create_engine(stack.database_url)
+    engine = engine_for(stack.database_url)
     try:
         with engine.connect() as conn:
             row = conn.execute(sa.text(
@@ -67,7 +72,7 @@ def stored_tracker_events(stack, conversation_id: str) -> int:
         url = f"sqlite:///{store['db']}"
     else:
         url = stack.database_url
-    engine = sa.create_engine(url)
+    engine = engine_for(url)
     try:
         with engine.connect() as conn:
             return conn.execute(sa.text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"),
