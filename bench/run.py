@@ -49,9 +49,10 @@ for p in (str(ROOT), str(BENCH)):
 
 import chat  # noqa: E402  (bench/chat.py)
 import corpus  # noqa: E402  (bench/corpus.py, after the sys.path setup)
+import live  # noqa: E402  (bench/live.py)
 
 ARTICLE_TARGET_RPS = 500
-THREADS = 4  # as in the Procfile
+THREADS = 32  # as in the Procfile (live chat streams hold a thread each)
 WORKER_CLASS = "gthread"  # as in the Procfile; --worker-class sync for the plain sync workers
 WARMUP_QUERY = "reset my password"  # untimed: opens the index and searcher
 # Queries for the /api/search throughput run: realistic, and each finds articles in
@@ -745,6 +746,25 @@ def summary(results: dict) -> str:
             mi, ma = c["memory_idle"], c["memory_after"]
             lines.append(f"  memory: Rasa {mi['rasa_mb']:.0f} MB idle, {ma['rasa_mb']:.0f} MB after; "
                          f"action server {mi['action_server_mb']:.0f} MB idle, {ma['action_server_mb']:.0f} MB after")
+    lv = results.get("live")
+    if lv:
+        lines.append("")
+        if "error" in lv:
+            lines.append(f"Live chat delivery: ERROR {lv['error'][:500]}")
+        else:
+            m = lv["main"]
+            lines.append(f"Live chat delivery ({m['chats']} chats, {m['streams']} SSE streams, {m['gunicorn']}, "
+                         f"{m['delivery']})")
+            for key in ("latency_customer_to_agent", "latency_agent_to_customer", "latency_all"):
+                if m.get(key):
+                    lines.append(f"  {key[8:]:<18} p50 {m[key]['p50_ms']:.0f} ms   p95 {m[key]['p95_ms']:.0f} ms")
+            lines.append(f"  acknowledged {m['messages_acknowledged']}, lost {m['messages_lost']}, send errors "
+                         f"{m['send_errors']}; target p95 <= {lv['target_p95_ms']} ms: "
+                         f"{'MET' if lv['meets_target'] else 'NOT MET'}")
+            for r in lv["ramp"]:
+                lines.append(f"  ramp {r['chats']} chats: lost {r['messages_lost']}, errors {r['send_errors']}, "
+                             f"p95 {r['p95_ms']} ms")
+            lines.append(f"  most concurrent live chats with no message lost: {lv['most_concurrent_chats_with_no_loss']}")
     busy = {k: v["other_processes_cpu_share"] for k, v in results.get("cpu_usage", {}).items()
             if "other_processes_cpu_share" in v}
     if busy:
@@ -774,7 +794,7 @@ def parse_args(argv=None):
                     help=f"gunicorn worker class (default {WORKER_CLASS}, {THREADS} threads, as in the Procfile)")
     ap.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto",
                     help="load generator: wrk if installed (auto), or force one")
-    ap.add_argument("--skip", default="", help="comma-separated sections to skip: search,pages,quality,detector,chat")
+    ap.add_argument("--skip", default="", help="comma-separated sections to skip: search,pages,quality,detector,chat,live")
     ap.add_argument("--chat-conversations", type=int, help="conversations of 8 turns for the chat run (default 25)")
     ap.add_argument("--output", default=str(RESULTS), help="where to write the JSON (default bench/results.json)")
     args = ap.parse_args(argv)
@@ -857,6 +877,16 @@ def main(argv=None) -> int:
                 results["chat"] = {"error": f"{exc.__class__.__name__}: {str(exc)[:2000]}",
                                    "traceback": traceback.format_exc()[-3000:]}
                 results["errors"].append(f"chat: {exc.__class__.__name__}: {str(exc)[:300]}")
+        if "live" not in args.skip:
+            meter = CpuMeter()
+            try:
+                results["live"] = live.bench_live(latency_stats, log, chats=10 if args.quick else 50,
+                                                  ramp=() if args.quick else (100, 150, 200))
+                results["cpu_usage"]["live"] = meter.result()
+            except Exception as exc:  # noqa: BLE001
+                results["live"] = {"error": f"{exc.__class__.__name__}: {str(exc)[:2000]}",
+                                   "traceback": traceback.format_exc()[-3000:]}
+                results["errors"].append(f"live: {exc.__class__.__name__}: {str(exc)[:300]}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         try:

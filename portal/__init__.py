@@ -43,9 +43,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_capabilities(app: Flask) -> None:
-    from portal import api, auth, chat, cli, errors, kb, search, security, support, visitor, web
+    from portal import agent, api, auth, chat, cli, errors, kb, live, search, security, support, visitor, web
 
-    for module in (errors, security, visitor, auth, search, kb, chat, support, api, web, cli):
+    for module in (errors, security, visitor, auth, search, kb, chat, support, live, agent, api, web, cli):
         module.init_app(app)
 
 

@@ -19,6 +19,40 @@ DEMO_USERS = [
 ]
 
 
+DEMO_TEAMS = {"agent@example.com": ["billing", "general", "technical"], "supervisor@example.com": ["general"]}
+DEMO_CANNED = [
+    ("Refund on its way", None,
+     "Hi {customer_first_name}, I've issued the refund for {order_number}. It goes back to your original payment "
+     "method within 5 working days, and you'll get an email when it's sent. Is there anything else I can do?"),
+    ("Delivery rebooked", None,
+     "Thanks for your patience, {customer_first_name}. I've rebooked the delivery for {order_number} and you'll get "
+     "a text with the new slot. Your ticket is {ticket_number} if you need us again."),
+    ("Checking with the warehouse", None,
+     "I'm checking {order_number} with our warehouse now, {customer_first_name}. I'll come back to you here within "
+     "the hour. {agent_name}"),
+]
+
+
+def seed_teams_and_canned() -> None:
+    """Demo agents' teams and a few canned responses (idempotent)."""
+    import sqlalchemy as sa
+
+    from portal.auth.services import find_user_by_email
+    from portal.support.models import CannedResponse, Team
+
+    teams = {t.slug: t for t in db.session.scalars(sa.select(Team))}
+    for email, slugs in DEMO_TEAMS.items():
+        user = find_user_by_email(email)
+        if user is not None:
+            for slug in slugs:
+                if slug in teams and teams[slug] not in user.teams:
+                    user.teams.append(teams[slug])
+    if not db.session.scalar(sa.select(sa.func.count(CannedResponse.id))):
+        for title, team, body in DEMO_CANNED:
+            db.session.add(CannedResponse(title=title, body=body, team_id=teams[team].id if team else None))
+    db.session.commit()
+
+
 def init_app(app) -> None:
     from portal.auth.models import ROLES
 
@@ -98,6 +132,7 @@ def init_app(app) -> None:
         for email, name, roles, password in DEMO_USERS:
             if find_user_by_email(email) is None:
                 create_user(email, password, roles, name=name)
+        seed_teams_and_canned()
         click.echo("Demo logins:")
         for email, _, roles, password in DEMO_USERS:
             click.echo(f"  {'/'.join(roles):<20} {email:<26} {password}")

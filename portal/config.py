@@ -81,8 +81,23 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         # The bot's action server authenticates to the portal's API with this token.
         "BOT_SERVICE_TOKEN": env.get("BOT_SERVICE_TOKEN") or "",
         "CHAT_RATE_LIMIT": env.get("CHAT_RATE_LIMIT") or "30 per minute;300 per hour",
-        # First-response SLA by priority (hours).
+        # First-response SLA by priority (hours), and resolution SLA.
         "SLA_HOURS": {"urgent": 1.0, "high": 4.0, "normal": 24.0, "low": 72.0},
+        "RESOLUTION_HOURS": {"urgent": 8.0, "high": 24.0, "normal": 72.0, "low": 168.0},
+        # When people answer live: days (Mon=0) and hours in BUSINESS_TIMEZONE. Outside them,
+        # or with no agent's console open, a handoff says so and gives the SLA's reply time.
+        "BUSINESS_HOURS": env.get("BUSINESS_HOURS") or "Mon-Fri 09:00-17:00",
+        "BUSINESS_TIMEZONE": env.get("BUSINESS_TIMEZONE") or "Europe/London",
+        "PRESENCE_SECONDS": float(env.get("PRESENCE_SECONDS") or 60),
+        # Email to customers: SMTP when MAIL_SERVER is set, otherwise written to the log.
+        "MAIL_SERVER": env.get("MAIL_SERVER") or "",
+        "MAIL_PORT": int(env.get("MAIL_PORT") or 587),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or "",
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or "",
+        "MAIL_USE_TLS": _flag(env.get("MAIL_USE_TLS"), default=True),
+        "MAIL_FROM": env.get("MAIL_FROM") or "support@example.com",
+        # Live chat delivery: how long one SSE response stays open before the browser reconnects.
+        "SSE_STREAM_SECONDS": float(env.get("SSE_STREAM_SECONDS") or 25),
         "KB_PAGE_CACHE_SECONDS": float(env.get("KB_PAGE_CACHE_SECONDS") or 30),
     }
 

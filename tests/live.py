@@ -116,6 +116,8 @@ def _server_env(instance: Path) -> dict[str, str]:
         "RASA_URL": "http://127.0.0.1:9",
         "RASA_TIMEOUT_SECONDS": "2",
         "CHAT_RATE_LIMIT": "1000 per minute",
+        # Live handoffs are answered whenever an agent's console is open, whatever the clock says.
+        "BUSINESS_HOURS": "always",
     })
     env.pop("REDIS_URL", None)  # per-worker memory limits; never share counters with a dev Redis
     pg_url = os.environ.get("TEST_DATABASE_URL")
@@ -265,4 +267,53 @@ def running_stack(workers: int = 2):
     finally:
         for proc in procs.values():
             _stop(proc)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---- the portal alone under gunicorn (live chat faults and the live benchmark) ----
+
+@dataclass
+class Portal:
+    url: str
+    proc: subprocess.Popen
+    env: dict
+    tmp: Path
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        return [int(p) for p in children.read_text().split()] if children.exists() else []
+
+
+@contextmanager
+def running_portal(workers: int = 2, threads: int = 32, use_redis: bool = False, database_url: str | None = None,
+                   **overrides):
+    """A migrated, seeded portal under gunicorn (gthread); Rasa is not running (port 9).
+
+    use_redis keeps REDIS_URL (live delivery then wakes streams through Redis pub/sub);
+    database_url defaults to a SQLite file in a temporary instance folder.
+    """
+    tmp = Path(tempfile.mkdtemp(prefix="calmline-portal-"))
+    proc = None
+    try:
+        instance = tmp / "instance"
+        instance.mkdir()
+        env = _server_env(instance)
+        env["DATABASE_URL"] = database_url or f"sqlite:///{instance / 'calmline.db'}"
+        if use_redis and os.environ.get("REDIS_URL"):
+            env["REDIS_URL"] = os.environ["REDIS_URL"]
+        env.update({k: str(v) for k, v in overrides.items()})
+        for command in (("db", "upgrade"), ("kb", "sync"), ("seed", "demo")):
+            _flask(env, *command)
+        port = _free_port()
+        log = tmp / "portal.log"
+        with open(log, "wb") as err:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
+                 "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5", *_gunicorn_extra_args(), "wsgi:app"],
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        url = f"http://127.0.0.1:{port}"
+        _wait_healthy(url, proc, log)
+        yield Portal(url, proc, env, tmp)
+    finally:
+        _stop(proc)
         shutil.rmtree(tmp, ignore_errors=True)

@@ -2,6 +2,7 @@
 
 from bot.actions.handoff import ActionHandoff
 from bot.actions.mood import ValidatePredefinedSlots
+from bot.actions.satisfaction import ActionSubmitSatisfaction
 from bot.actions.search import ActionSearchArticles
 
-__all__ = ["ActionHandoff", "ActionSearchArticles", "ValidatePredefinedSlots"]
+__all__ = ["ActionHandoff", "ActionSearchArticles", "ActionSubmitSatisfaction", "ValidatePredefinedSlots"]

@@ -34,7 +34,9 @@ def turn_slots(tracker: Tracker) -> dict[str, Any]:
     human = int(tracker.get_slot("human_requests") or 0)
 
     prior_level = mood.level if mood.scores else "calm"
-    button_press = text.startswith("/")  # a payload like /affirm says nothing about mood
+    # A button payload ("/affirm") or an intent the portal triggered ("EXTERNAL: ...") says
+    # nothing about the customer's mood.
+    button_press = text.startswith("/") or (intent or "").startswith("EXTERNAL_")
     result = None if button_press or not text else mood.add_turn(text)
     abusive = (intent == "insult" and confidence >= INSULT_CONFIDENCE) or bool(result and "insult" in result.signals)
     if abusive:

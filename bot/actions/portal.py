@@ -55,6 +55,20 @@ class PortalClient:
             raise PortalUnavailable(f"handoff answered {response.status_code}")
         return response.json()
 
+    def record_satisfaction(self, conversation_id: str, rating: int | None, comment: str) -> dict[str, Any]:
+        try:
+            response = self._http.post(
+                f"{self.base_url}/api/bot/satisfaction",
+                json={"conversation_id": conversation_id, "rating": rating, "comment": comment},
+                headers={"Authorization": f"Bearer {self.token}"},
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            raise PortalUnavailable(exc.__class__.__name__) from exc
+        if response.status_code != 200:
+            raise PortalUnavailable(f"satisfaction answered {response.status_code}")
+        return response.json()
+
 
 _portal: PortalClient | None = None
 

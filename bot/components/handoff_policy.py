@@ -19,6 +19,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -49,16 +50,27 @@ class HandoffPolicy(Policy):
         probabilities = self._default_predictions(domain)
         if self.should_hand_off(tracker):
             probabilities[domain.index_for_action(HANDOFF_ACTION)] = 1.0
-        elif tracker.latest_action_name == HANDOFF_ACTION:
+        elif self.just_handed_off(tracker):
             # The action pauses the conversation; wait for the person who takes over.
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
         return self._prediction(probabilities)
+
+    @staticmethod
+    def just_handed_off(tracker: DialogueStateTracker) -> bool:
+        """action_handoff was the last thing that happened (no user message since)."""
+        for event in reversed(tracker.events):
+            if isinstance(event, ActionExecuted):
+                return event.action_name == HANDOFF_ACTION
+            if isinstance(event, UserUttered):
+                return False
+        return False
 
     @staticmethod
     def should_hand_off(tracker: DialogueStateTracker) -> bool:
         """A reason is set and the bot has not acted yet since the customer last spoke."""
         return (
             not tracker.is_paused()
+            and not tracker.active_loop_name  # a form (the rating) finishes first
             and tracker.latest_action_name == ACTION_LISTEN_NAME
             and tracker.latest_message is not None
             and tracker.latest_message.intent.get("name") is not None

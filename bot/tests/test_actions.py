@@ -41,6 +41,12 @@ class FakePortal:
             raise PortalUnavailable("ConnectionError")
         return {"ticket_number": "T-123456", "priority": "urgent"}
 
+    def record_satisfaction(self, conversation_id, rating, comment):
+        self.calls.append(("satisfaction", conversation_id, rating, comment))
+        if self.fail:
+            raise PortalUnavailable("ConnectionError")
+        return {"rating": rating}
+
 
 @pytest.fixture
 def portal():
@@ -211,3 +217,26 @@ def test_triggers_and_categories_directly():
     assert category_for(["greet"]) == "general"
     assert category_for(["billing", "complaint"]) == "billing"  # the complaint is about the charge
     assert category_for(["complaint"]) == "general"
+
+
+def test_the_rating_and_comment_go_to_the_portal_and_the_slots_clear(portal):
+    from bot.actions.satisfaction import ActionSubmitSatisfaction, rating_value
+
+    t = tracker([user('/rate{"rating": "4"}', "rate")], {"satisfaction_rating": "4",
+                                                         "satisfaction_comment": "Alex was quick"}, sender="c1")
+    messages, out = run(ActionSubmitSatisfaction(), t)
+    assert portal.calls[-1] == ("satisfaction", "c1", 4, "Alex was quick")
+    assert SlotSet("satisfaction_rating", None) in out and SlotSet("satisfaction_comment", None) in out
+    assert [rating_value(v) for v in ("5", 1, "0", "six", None)] == [5, 1, None, None, None]
+    portal.fail = True
+    _, out = run(ActionSubmitSatisfaction(), t)  # the portal being down does not break the conversation
+    assert SlotSet("satisfaction_rating", None) in out
+
+
+def test_an_intent_the_portal_triggers_does_not_count_as_the_customers_words():
+    slots = slots_after([user("you useless idiot!!!", "insult")])
+    events = [user("you useless idiot!!!", "insult"), user("EXTERNAL: EXTERNAL_agent_done", "EXTERNAL_agent_done")]
+    after = slots_after(events, slots)
+    assert after["abuse_count"] == slots["abuse_count"]
+    assert ConversationMood.from_dict(after["conversation_mood"]).scores == \
+        ConversationMood.from_dict(slots["conversation_mood"]).scores

@@ -25,7 +25,8 @@ class Conversation(db.Model):
     public_id: Mapped[str] = mapped_column(sa.String(32), unique=True, index=True, default=new_public_id)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     visitor_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
-    status: Mapped[str] = mapped_column(sa.String(20), default="bot")  # bot, handoff, resolved
+    status: Mapped[str] = mapped_column(sa.String(20), default="bot")  # bot, handoff, live, resolved
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     resolution: Mapped[str] = mapped_column(sa.String(30), default="")  # self_service, handoff, ...
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -41,6 +42,9 @@ class Message(db.Model):
     conversation_id: Mapped[int] = mapped_column(sa.ForeignKey("chat_conversations.id", ondelete="CASCADE"),
                                                  index=True)
     sender: Mapped[str] = mapped_column(sa.String(10))
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))  # agents
+    # The sender's own id for the message: a retry after a lost answer is stored once.
+    client_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     text: Mapped[str] = mapped_column(sa.Text, default="")
     payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # buttons, article links, custom
     page: Mapped[str] = mapped_column(sa.String(300), default="")
@@ -52,11 +56,36 @@ class Message(db.Model):
     frustration_signals: Mapped[list] = mapped_column(sa.JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+    author = relationship("User", lazy="joined")
 
     def to_dict(self) -> dict:
         data = {"id": self.id, "sender": self.sender, "text": self.text, "created_at": self.created_at.isoformat() + "Z"}
         if self.payload:
             data.update({k: v for k, v in self.payload.items() if k in ("buttons", "articles", "custom")})
+        if self.sender == "agent" and self.author is not None:
+            data["author"] = self.author.first_name
         if self.sender == "customer" and self.frustration_level:
             data["frustration"] = {"score": self.frustration_score, "level": self.frustration_level}
         return data
+
+
+class ChatEvent(db.Model):
+    """What live clients are told, in order: the SSE event id is this row's id.
+
+    conversation_id None is the agents' queue channel. kind: message, typing, status,
+    queue. Written in the same transaction as what it announces, so an acknowledged
+    message always has its event, and a reconnecting client resumes from Last-Event-ID.
+    """
+
+    __tablename__ = "chat_events"
+    __table_args__ = (sa.Index("ix_chat_events_conversation_id_id", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("chat_conversations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    audience: Mapped[str] = mapped_column(sa.String(10), default="all")  # all, staff
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "kind": self.kind, "data": self.data, "created_at": self.created_at.isoformat() + "Z"}

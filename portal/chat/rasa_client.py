@@ -55,6 +55,30 @@ class RasaClient:
             raise BotUnavailable("assistant answered with an unexpected shape")
         return [parse_reply(item) for item in items if isinstance(item, dict)]
 
+    def _api(self, path: str, body) -> dict | list:
+        params = {"token": self.token} if self.token else None
+        try:
+            response = self._http.post(f"{self.base_url}{path}", json=body, params=params, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise BotUnavailable(f"assistant unreachable: {exc.__class__.__name__}") from exc
+        if response.status_code != 200:
+            raise BotUnavailable(f"assistant answered {response.status_code}: {response.text[:200]}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise BotUnavailable("assistant answered with something that is not JSON") from exc
+
+    def append_events(self, sender_id: str, events: list[dict]) -> None:
+        """Rasa's tracker events API: e.g. resume a paused conversation and reset slots."""
+        self._api(f"/conversations/{sender_id}/tracker/events", events)
+
+    def trigger_intent(self, sender_id: str, intent: str, entities: dict | None = None) -> list[BotReply]:
+        """Make the bot act as if the customer had said `intent`; returns what it says."""
+        data = self._api(f"/conversations/{sender_id}/trigger_intent",
+                         {"name": intent, "entities": entities or {}})
+        items = data.get("messages") if isinstance(data, dict) else None
+        return [parse_reply(item) for item in items or [] if isinstance(item, dict)]
+
     def status(self) -> dict:
         params = {"token": self.token} if self.token else None
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -37,6 +38,25 @@ class TurnResult:
     customer_message: Message
     replies: list[Message] = field(default_factory=list)
     assistant_available: bool = True
+
+
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+def validate_client_id(value) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not CLIENT_ID.match(value):
+        raise ChatError("'client_id' must be up to 64 letters, digits, '-', '_', '.' or ':'.")
+    return value
+
+
+def already_sent(conv: Conversation, client_id: str | None, sender: str) -> Message | None:
+    """The message this client already sent with this id (a retry), if any."""
+    if client_id is None:
+        return None
+    return db.session.scalar(sa.select(Message).where(Message.conversation_id == conv.id,
+                                                      Message.client_id == client_id, Message.sender == sender))
 
 
 def validate_text(text) -> str:
@@ -79,7 +99,7 @@ def score_frustration(text: str, history: list[str]):
 
 
 def post_customer_message(conv: Conversation, text: str, page: str = "", user_email: str | None = None,
-                          label: str | None = None) -> TurnResult:
+                          label: str | None = None, client_id: str | None = None) -> TurnResult:
     """Store the customer's message, then ask the bot. `text` may be a button's payload
     ("/affirm"): then `label` is what the customer saw and is what the transcript shows."""
     button = text.startswith("/") and bool(label)
@@ -89,23 +109,30 @@ def post_customer_message(conv: Conversation, text: str, page: str = "", user_em
     message = Message(
         conversation=conv, sender="customer", text=shown, page=page[:300], frustration_score=round(mood.score, 4),
         frustration_level=mood.level, frustration_signals=list(mood.signals),
-        payload={"button": text} if button else None,
+        payload={"button": text} if button else None, client_id=client_id,
     )
     conv.last_activity_at = utcnow()
     db.session.add(message)
-    db.session.commit()  # stored before anything else can fail: nothing typed is lost
     result = TurnResult(conversation=conv, customer_message=message)
 
-    if conv.status == "handoff":
-        ticket = open_ticket_for(conv)
-        note = Message(conversation=conv, sender="system",
-                       text=f"Added to ticket {ticket.number}. A person will reply here." if ticket else
-                       "A person will reply here.")
-        db.session.add(note)
-        db.session.commit()
-        result.replies.append(note)
+    if conv.status in ("handoff", "live"):
+        # A person has the conversation (or is about to): the bot stays paused and quiet. The
+        # message and the event that delivers it commit together, so neither exists alone.
+        from portal.agent.services import customer_message_to_agent
+
+        db.session.flush()
+        customer_message_to_agent(conv, message)
+        if conv.status == "handoff":
+            ticket = open_ticket_for(conv)
+            note = Message(conversation=conv, sender="system",
+                           text=f"Added to ticket {ticket.number}. A person will reply here." if ticket else
+                           "A person will reply here.")
+            db.session.add(note)
+            db.session.commit()
+            result.replies.append(note)
         return result
 
+    db.session.commit()  # stored before anything else can fail: nothing typed is lost
     client = current_app.extensions["rasa"]
     metadata = {"page": page[:300], "user": user_email, "conversation": conv.public_id}
     try:
@@ -133,7 +160,11 @@ def post_customer_message(conv: Conversation, text: str, page: str = "", user_em
             handoff = reply.custom["handoff"]
     db.session.commit()
     if handoff is not None:
+        shown = {m.id for m in result.replies} | {message.id}
         ensure_handoff_ticket(conv, handoff)
+        db.session.refresh(conv)
+        result.replies += [m for m in conv.messages if m.sender == "system" and m.id not in shown
+                           and m.id > message.id]
     return result
 
 
@@ -149,6 +180,13 @@ def ensure_handoff_ticket(conv: Conversation, handoff: dict) -> Ticket:
         db.session.add(Message(conversation=conv, sender="system",
                                text=f"Your ticket number is {ticket.number}. A person will reply here."))
     db.session.commit()
+    from portal.agent.services import availability_notice
+
+    notice = availability_notice(ticket)
+    if notice and not any((m.payload or {}).get("custom", {}).get("nobody_available") for m in conv.messages):
+        db.session.add(Message(conversation=conv, sender="system", text=notice,
+                               payload={"custom": {"nobody_available": True, "ticket_number": ticket.number}}))
+        db.session.commit()
     return ticket
 
 
@@ -166,11 +204,12 @@ def transcript_of(conv: Conversation) -> list[dict]:
     return out
 
 
-def open_ticket_for(conv: Conversation) -> Ticket | None:
-    return db.session.scalar(
-        sa.select(Ticket).where(Ticket.conversation_id == conv.id, Ticket.status.in_(("open", "pending")))
-        .order_by(Ticket.id.desc())
-    )
+def open_ticket_for(conv: Conversation, any_status: bool = False) -> Ticket | None:
+    """The conversation's open ticket (or, with any_status, its newest one)."""
+    query = sa.select(Ticket).where(Ticket.conversation_id == conv.id).order_by(Ticket.id.desc())
+    if not any_status:
+        query = query.where(Ticket.status.in_(("open", "pending")))
+    return db.session.scalar(query.limit(1))
 
 
 def leave_message(conv: Conversation, contact_email: str = "") -> Ticket:

@@ -4,11 +4,13 @@ from flask_login import current_user
 from portal.chat import bp
 from portal.chat.services import (
     ChatError,
+    already_sent,
     find_conversation,
     leave_message,
     post_customer_message,
     start_conversation,
     transcript_of,
+    validate_client_id,
     validate_text,
 )
 from portal.errors import json_error
@@ -38,6 +40,7 @@ def post_message():
         page = data.get("page") or ""
         if not isinstance(page, str):
             raise ChatError("'page' must be a string.")
+        client_id = validate_client_id(data.get("client_id"))
         label = data.get("label")
         if label is not None and (not isinstance(label, str) or len(label) > 120):
             raise ChatError("'label' must be a button title of at most 120 characters.")
@@ -48,7 +51,11 @@ def post_message():
         else:
             conv = start_conversation(user_id, visitor)
         email = current_user.email if current_user.is_authenticated else None
-        result = post_customer_message(conv, text, page, user_email=email, label=label)
+        earlier = already_sent(conv, client_id, "customer")
+        if earlier is not None:  # a retry of a message we stored: acknowledge it again, store nothing
+            return jsonify({"conversation_id": conv.public_id, "status": conv.status, "duplicate": True,
+                            "assistant_available": True, "message": earlier.to_dict(), "replies": []}), 201
+        result = post_customer_message(conv, text, page, user_email=email, label=label, client_id=client_id)
     except ChatError as exc:
         db.session.rollback()
         return json_error(exc.status, str(exc))

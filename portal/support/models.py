@@ -3,13 +3,39 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models import utcnow
 
 TICKET_STATUSES = ("open", "pending", "resolved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
+TEAMS = {"billing": "Billing", "technical": "Technical", "general": "General"}
+# Which status may follow which (the staff ticket page offers only these).
+STATUS_FLOW = {
+    "open": ("pending", "resolved", "closed"),
+    "pending": ("open", "resolved", "closed"),
+    "resolved": ("open", "closed"),
+    "closed": ("open",),
+}
+
+user_teams = sa.Table(
+    "user_teams",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("team_id", sa.ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Team(db.Model):
+    """Agents work the queues of their teams; tickets are routed by the intent's category."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(60))
+    members = relationship("User", secondary=user_teams, backref=backref("teams", lazy="selectin"))
 
 
 class Ticket(db.Model):
@@ -29,8 +55,77 @@ class Ticket(db.Model):
     conversation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("chat_conversations.id", ondelete="SET NULL"))
     briefing: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     transcript: Mapped[list] = mapped_column(sa.JSON, default=list)
-    sla_due_at: Mapped[datetime]
+    sla_due_at: Mapped[datetime]  # first response due (SLA_HOURS by priority)
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    resolution_due_at: Mapped[datetime | None]  # RESOLUTION_HOURS by priority
+    first_responded_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    satisfaction_rating: Mapped[int | None]
+    satisfaction_comment: Mapped[str] = mapped_column(sa.Text, default="")
+    customer_seen_at: Mapped[datetime | None]  # for the "My tickets" badge
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     conversation = relationship("Conversation", foreign_keys=[conversation_id])
+    team = relationship("Team", lazy="joined")
+    assignee = relationship("User", foreign_keys=[assignee_id], lazy="joined")
+    customer = relationship("User", foreign_keys=[customer_id])
+    events: Mapped[list[TicketEvent]] = relationship(back_populates="ticket", order_by="TicketEvent.id",
+                                                     cascade="all, delete-orphan")
+
+    @property
+    def first_response_breached(self) -> bool:
+        return (self.first_responded_at or utcnow()) > self.sla_due_at
+
+    @property
+    def resolution_breached(self) -> bool:
+        due = self.resolution_due_at
+        return bool(due and (self.resolved_at or utcnow()) > due)
+
+    @property
+    def sla_breached(self) -> bool:
+        return self.first_response_breached or self.resolution_breached
+
+
+class TicketEvent(db.Model):
+    """One entry of a ticket's timeline, and its audit record: who changed what, when.
+
+    kind: created, claimed, assigned, transferred, status, priority, note (internal),
+    reply (agent to customer), customer_reply, rated, handed_back, email.
+    """
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    internal: Mapped[bool] = mapped_column(default=False)  # notes: never shown to the customer
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+    actor = relationship("User", lazy="joined")
+
+
+class CannedResponse(db.Model):
+    """A reply agents insert and edit; placeholders: {customer_first_name}, {ticket_number},
+    {agent_name}, {order_number}."""
+
+    __tablename__ = "canned_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(120))
+    body: Mapped[str] = mapped_column(sa.Text)
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AgentPresence(db.Model):
+    """When an agent's console last checked in; online means within PRESENCE_SECONDS."""
+
+    __tablename__ = "agent_presence"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

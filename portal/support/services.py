@@ -10,7 +10,7 @@ from flask import current_app
 
 from portal.extensions import db
 from portal.models import utcnow
-from portal.support.models import Ticket
+from portal.support.models import Team, Ticket, TicketEvent
 
 LEVEL_RANK = {"calm": 0, "annoyed": 1, "frustrated": 2, "angry": 3}
 HANDOFF_REASONS = ("requested_human", "angry", "frustrated_rising", "abuse", "bot_failing", "left_message")
@@ -63,15 +63,31 @@ def open_ticket(*, reason: str, transcript: list[dict], category: str = "general
         raise TicketError(f"reason must be one of: {', '.join(HANDOFF_REASONS)}")
     briefing = briefing or build_briefing(transcript, reason)
     priority = priority_for(reason, briefing.get("mood_now"))
+    now = utcnow()
     ticket = Ticket(
         number=_new_number(), reason=reason, category=category or "general", priority=priority,
         customer_id=customer_id, conversation_id=conversation_id, contact_email=contact_email,
         subject=(subject or briefing.get("problem") or "Customer message")[:200], briefing=briefing,
-        transcript=transcript, sla_due_at=utcnow() + timedelta(hours=sla_hours(priority)),
+        transcript=transcript, sla_due_at=now + timedelta(hours=sla_hours(priority)),
+        resolution_due_at=now + timedelta(hours=current_app.config["RESOLUTION_HOURS"][priority]),
+        team=team_for(category),
     )
     db.session.add(ticket)
+    db.session.flush()
+    db.session.add(TicketEvent(ticket=ticket, kind="created",
+                               data={"reason": reason, "priority": priority, "team": ticket.team.slug if ticket.team
+                                     else None}))
+    from portal.live.events import publish
+
+    publish(None, "queue", {"ticket": ticket.number, "change": "new", "priority": priority}, audience="staff")
     db.session.commit()
     return ticket
+
+
+def team_for(category: str | None) -> Team | None:
+    """Routing: the bot's category (billing, technical, general) names the team."""
+    teams = {t.slug: t for t in db.session.scalars(sa.select(Team))}
+    return teams.get(category or "general") or teams.get("general")
 
 
 def build_briefing(transcript: list[dict], reason: str) -> dict:

@@ -46,13 +46,39 @@ def bot_handoff():
         return jsonify(_ticket_json(existing)), 200
     merge_tracker_events(conv, events)
     transcript = transcript_of(conv)
+    conv.status = "handoff"  # in the same commit as the ticket: the queue never sees one without the other
     ticket = open_ticket(reason=reason, transcript=transcript, category=category, customer_id=conv.user_id,
                          conversation_id=conv.id, briefing=build_briefing(transcript, reason))
-    conv.status = "handoff"
-    db.session.commit()
     return jsonify(_ticket_json(ticket)), 201
 
 
 def _ticket_json(ticket) -> dict:
     return {"ticket_number": ticket.number, "priority": ticket.priority, "status": ticket.status,
             "sla_due_at": ticket.sla_due_at.isoformat() + "Z", "briefing": ticket.briefing}
+
+
+@bp.route("/api/bot/satisfaction", methods=["POST"])
+@csrf.exempt
+def bot_satisfaction():
+    """The bot's rating step after an agent resolved: 1 to 5, then an optional comment."""
+    from portal.agent.services import AgentError, record_rating
+
+    if not _service_token_ok():
+        return json_error(401, "A valid service token is required.")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("conversation_id"), str):
+        return json_error(400, "Send a JSON object with 'conversation_id'.")
+    conv = db.session.scalar(sa.select(Conversation).where(Conversation.public_id == data["conversation_id"]))
+    ticket = open_ticket_for(conv, any_status=True) if conv is not None else None
+    if ticket is None:
+        return json_error(404, "No ticket for this conversation.")
+    rating = data.get("rating")
+    if isinstance(rating, str) and rating.strip().isdigit():
+        rating = int(rating.strip())
+    try:
+        record_rating(ticket, rating if rating is not None else None, data.get("comment"))
+    except AgentError as exc:
+        db.session.rollback()
+        return json_error(400, str(exc))
+    return jsonify({"ticket_number": ticket.number, "rating": ticket.satisfaction_rating,
+                    "comment": ticket.satisfaction_comment})

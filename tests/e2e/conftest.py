@@ -1,7 +1,7 @@
 """Browser tests: the real app under gunicorn, driven by Debian's Chromium through Playwright.
 
 The server is built once per run the way an operator would: migrations, ``flask kb sync``,
-``flask seed demo``, ``flask search reindex``, then ``gunicorn -w 2``. TEST_DATABASE_URL selects
+``flask seed demo``, ``flask search reindex``, then ``gunicorn -w 2 -k gthread``. TEST_DATABASE_URL selects
 PostgreSQL (the public schema is dropped and recreated first); otherwise SQLite in a temp dir.
 No browser is ever downloaded: when /usr/bin/chromium is missing the tests are skipped.
 """
@@ -65,7 +65,8 @@ def live_server():
         log = tmp / "gunicorn.log"
         with open(log, "wb") as err:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5",
+                [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "8", "-b", f"127.0.0.1:{port}",
+                 "--graceful-timeout", "5",
                  *_gunicorn_extra_args(), "wsgi:app"],
                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err,
             )

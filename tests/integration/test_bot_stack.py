@@ -179,3 +179,63 @@ def test_a_calm_request_for_a_person_gets_one_offer_and_the_second_is_not_refuse
     said = [m for m in as_json(ticket["transcript"]) if m["sender"] == "customer"]
     assert [(m["text"], m["intent"]) for m in said] == [("can I speak to a human please", "request_human"),
                                                         ("No, a person please", "request_human")]
+
+
+class Agent:
+    def __init__(self, base_url: str, email: str = "agent@example.com", password: str = "calm-agent-2026"):
+        self.base = base_url
+        self.http = requests.Session()
+        form = self.http.get(f"{base_url}/auth/login", timeout=10).text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+        response = self.http.post(f"{base_url}/auth/login", data={"email": email, "password": password,
+                                                                   "csrf_token": token},
+                                  headers={"Referer": f"{base_url}/auth/login"}, allow_redirects=False, timeout=10)
+        assert response.status_code == 302, response.text[:300]
+        page = self.http.get(f"{base_url}/agent", timeout=10)
+        assert page.status_code == 200
+        self.csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text).group(1)
+
+    def post(self, path: str, body=None):
+        return self.http.post(f"{self.base}{path}", json=body or {}, timeout=60,
+                              headers={"X-CSRFToken": self.csrf, "Referer": f"{self.base}/agent"})
+
+
+def test_an_agent_takes_over_the_bot_stays_quiet_then_asks_for_a_rating(stack):
+    customer = Customer(stack.portal_url)
+    agent = Agent(stack.portal_url)  # its console is open: someone is available
+    customer.say("Hi, I was charged twice for order BN-2200417")
+    handoff = customer.say("This is RIDICULOUS!!! I've asked three times and nobody has fixed it. "
+                           "I want my money back NOW or I'm cancelling everything")
+    assert handoff["status"] == "handoff"
+    assert not any("nobody can pick this up" in t for t in texts(handoff))
+    number = ticket_row(stack, customer.conversation_id)["number"]
+    queue = agent.http.get(f"{stack.portal_url}/api/agent/queue", timeout=10).json()["queue"]
+    assert number in [item["ticket"] for item in queue]
+
+    assert agent.post(f"/api/agent/tickets/{number}/claim").status_code == 200
+    events_before = len(stack.rasa_tracker(customer.conversation_id)["events"])
+    live = customer.say("Thank you. It was 49.99 taken twice on Monday")
+    assert live["status"] == "live" and live["replies"] == []
+    assert agent.post(f"/api/agent/tickets/{number}/messages", {"text": "I've refunded the second 49.99."}
+                      ).status_code == 201
+    seen = customer.http.get(f"{stack.portal_url}/api/chat/conversations/{customer.conversation_id}/events?after=0",
+                             timeout=10).json()["events"]
+    assert "I've refunded the second 49.99." in [e["data"].get("text") for e in seen if e["kind"] == "message"]
+    assert len(stack.rasa_tracker(customer.conversation_id)["events"]) == events_before  # Rasa never saw it
+
+    assert agent.post(f"/api/agent/tickets/{number}/resolve").status_code == 200
+    tracker = stack.rasa_tracker(customer.conversation_id)
+    assert tracker["paused"] is False and tracker["active_loop"].get("name") == "satisfaction_form"
+    asked = customer.transcript()["messages"][-1]
+    assert "1 (poor) to 5 (great)" in asked["text"] and len(asked["buttons"]) == 5
+    comment_q = customer.say('/rate{"rating": "4"}', label="4")
+    assert any("comment" in t or "tell us" in t or "know" in t for t in texts(comment_q)), texts(comment_q)
+    customer.say("Alex sorted it quickly, thank you")
+    row = ticket_row(stack, customer.conversation_id)
+    engine = engine_for(stack.database_url)
+    with engine.connect() as conn:
+        rating, comment = conn.execute(sa.text("SELECT satisfaction_rating, satisfaction_comment FROM tickets "
+                                               "WHERE number = :n"), {"n": row["number"]}).one()
+    engine.dispose()
+    assert (rating, comment) == (4, "Alex sorted it quickly, thank you")
+    assert row["status"] == "resolved"

@@ -29,14 +29,17 @@ class FakeRasa:
             {"recipient_id": "x", "custom": {"articles": [{"title": "Charged twice", "url": "/kb/charged-twice"}]}},
         ]
         self.delay, self.status = delay, status
+        self.by_path: dict[str, object] = {}  # answers for other Rasa APIs, by a part of the path
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.received.append({"path": self.path, **body})
+                fake.received.append({"path": self.path, **body} if isinstance(body, dict)
+                                     else {"path": self.path, "body": body})
                 time.sleep(fake.delay)
-                payload = json.dumps(fake.replies).encode()
+                answer = next((v for k, v in fake.by_path.items() if k in self.path), fake.replies)
+                payload = json.dumps(answer).encode()
                 self.send_response(fake.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))

@@ -12,6 +12,25 @@
   const KEY = "calmline.conversation";
   let conversationId = window.localStorage.getItem(KEY);
   let sending = false;
+  // Live mode: while a person has (or is about to have) the conversation, follow its events.
+  const LIVE_STATES = ["handoff", "live"];
+  const TYPING_MS = 2000, TYPING_SHOWN_MS = 4000, POLL_MS = 2000, AFTER_LIVE_MS = 30000;
+  const seen = new Set();          // ids of messages on screen
+  const pending = [];              // the customer's own messages shown before the server answered
+  let chatStatus = "bot";
+  let agentName = "";
+  let lastEventId = 0;
+  let source = null;
+  let sourceErrors = 0;
+  let pollTimer = null;
+  let following = false;
+  let stopTimer = null;
+  let lastTypingSent = 0;
+  let typingTimer = null;
+  const typingNote = el("p", "chat-typing");
+  typingNote.setAttribute("aria-live", "polite");
+  typingNote.hidden = true;
+  status.before(typingNote);
 
   function el(tag, cls, text) {
     const node = document.createElement(tag);
@@ -21,7 +40,12 @@
   }
 
   function render(message) {
+    if (message.id !== undefined) {
+      if (seen.has(message.id)) return null;
+      seen.add(message.id);
+    }
     const item = el("li", "msg msg-" + message.sender);
+    if (message.sender === "agent" && message.author) item.appendChild(el("strong", "msg-author", message.author));
     if (message.text) item.appendChild(el("p", "msg-text", message.text));
     (message.articles || []).forEach(function (a) {
       const link = el("a", "msg-article", a.title);
@@ -41,6 +65,7 @@
     if (message.custom && message.custom.assistant_unavailable) item.appendChild(fallbackOffers());
     log.appendChild(item);
     log.scrollTop = log.scrollHeight;
+    return item;
   }
 
   function fallbackOffers() {
@@ -69,7 +94,8 @@
     if (sending || !text.trim()) return;
     sending = true;
     status.textContent = "Sending…";
-    render({ sender: "customer", text: shown || text });
+    const mine = { text: shown || text, node: render({ sender: "customer", text: shown || text }) };
+    pending.push(mine);
     const body = { text: text, page: window.location.pathname };
     if (shown && shown !== text) body.label = shown;  // a button: the payload goes to the bot
     if (conversationId) body.conversation_id = conversationId;
@@ -81,12 +107,138 @@
       }
       conversationId = res.data.conversation_id;
       window.localStorage.setItem(KEY, conversationId);
+      if (res.data.message) claimPending(res.data.message, mine);
       res.data.replies.forEach(render);
       status.textContent = res.data.assistant_available ? "" : "Our assistant is unavailable; your message is saved.";
+      setStatus(res.data.status);
     }).catch(function () {
       status.textContent = "You seem to be offline. Your text is still in the box; try again.";
       input.value = input.value || text;
-    }).finally(function () { sending = false; });
+    }).finally(function () {
+      sending = false;
+      const at = pending.indexOf(mine);
+      if (at >= 0) pending.splice(at, 1);
+    });
+  }
+
+  // The customer's own message comes back twice: in the POST's answer and, while a person
+  // has the chat, as a live event (sometimes first). Either way it is shown once.
+  function claimPending(message, entry) {
+    entry = entry || pending.filter(function (p) { return p.text === message.text; })[0];
+    const at = entry ? pending.indexOf(entry) : -1;
+    if (at < 0) return false;
+    pending.splice(at, 1);
+    seen.add(message.id);
+    return true;
+  }
+
+  // ---- live mode: a person in the chat ------------------------------------------------------
+
+  function showState() {
+    if (chatStatus === "live") status.textContent = "You're chatting with " + (agentName || "our support team") + ".";
+    else if (chatStatus === "handoff") status.textContent = "A person from our team will reply here.";
+  }
+
+  function setStatus(next, name) {
+    if (!next) return;
+    chatStatus = next;
+    if (name) agentName = name;
+    if (LIVE_STATES.indexOf(next) >= 0) {
+      clearTimeout(stopTimer);
+      stopTimer = null;
+      showState();
+      startLive();
+    } else if (following && !stopTimer) {
+      // Back with the bot: its rating question still arrives as events, so listen a little longer.
+      status.textContent = "You're back with our assistant.";
+      setTyping("");
+      stopTimer = setTimeout(stopLive, AFTER_LIVE_MS);
+    }
+  }
+
+  function showTyping(data) {
+    if (data.who !== "agent") return;
+    setTyping((data.name || agentName || "Our agent") + " is typing…");
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () { setTyping(""); }, TYPING_SHOWN_MS);
+  }
+
+  function setTyping(text) {
+    typingNote.textContent = text;
+    typingNote.hidden = !text;
+  }
+
+  function handleEvent(event, catchingUp) {
+    if (event.id > lastEventId) lastEventId = event.id;
+    const data = event.data || {};
+    if (event.kind === "message") {
+      if (data.sender === "customer" && !seen.has(data.id) && claimPending(data)) return;
+      if (data.sender === "agent") {
+        setTyping("");
+        if (data.author) agentName = data.author;
+      }
+      render(data);
+    } else if (event.kind === "typing" && !catchingUp) {
+      showTyping(data);
+    } else if (event.kind === "status") {
+      setStatus(data.status, data.agent);
+    }
+  }
+
+  function startLive() {
+    if (following || !conversationId) return;
+    following = true;
+    const url = "/api/chat/conversations/" + conversationId + "/events";
+    // Catch up with one JSON batch (old typing notices are not shown), then stream from there.
+    api(url + "?after=" + lastEventId).then(function (res) {
+      if (!following) return;
+      if (!res.ok) { stopLive(); return; }
+      (res.data.events || []).forEach(function (e) { handleEvent(e, true); });
+      if (following) stream(url);
+    }).catch(function () { if (following) poll(url); });
+  }
+
+  function stream(url) {
+    if (!window.EventSource) { poll(url); return; }
+    const es = new EventSource(url + "?after=" + lastEventId);
+    source = es;
+    sourceErrors = 0;
+    ["message", "typing", "status"].forEach(function (kind) {
+      es.addEventListener(kind, function (e) {
+        try { handleEvent(JSON.parse(e.data), false); } catch (err) { /* a malformed event is skipped */ }
+      });
+    });
+    es.addEventListener("open", function () { sourceErrors = 0; });
+    es.addEventListener("error", function () {
+      // Streams end every so often and the browser reconnects (Last-Event-ID); only
+      // repeated failures switch to polling.
+      sourceErrors += 1;
+      if (es.readyState === EventSource.CLOSED || sourceErrors >= 3) {
+        es.close();
+        if (source === es) { source = null; poll(url); }
+      }
+    });
+  }
+
+  function poll(url) {
+    const step = function () {
+      if (!following) return;
+      api(url + "?after=" + lastEventId).then(function (res) {
+        if (res.ok) (res.data.events || []).forEach(function (e) { handleEvent(e, false); });
+      }).catch(function () {}).finally(function () {
+        if (following) pollTimer = setTimeout(step, POLL_MS);
+      });
+    };
+    pollTimer = setTimeout(step, POLL_MS);
+  }
+
+  function stopLive() {
+    following = false;
+    clearTimeout(stopTimer);
+    stopTimer = null;
+    if (source) { source.close(); source = null; }
+    if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
+    setTyping("");
   }
 
   function leaveMessage() {
@@ -102,7 +254,12 @@
     api("/api/chat/conversations/" + conversationId).then(function (res) {
       if (!res.ok) { window.localStorage.removeItem(KEY); conversationId = null; return; }
       log.replaceChildren();
+      seen.clear();
       res.data.messages.forEach(render);
+      if (LIVE_STATES.indexOf(res.data.status) >= 0) {
+        const agent = res.data.messages.filter(function (m) { return m.sender === "agent" && m.author; }).pop();
+        setStatus(res.data.status, agent ? agent.author : "");
+      }
     });
   }
 
@@ -114,6 +271,13 @@
   });
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
+  });
+  input.addEventListener("input", function () {
+    if (chatStatus !== "live" || !conversationId || !input.value.trim()) return;
+    const now = Date.now();
+    if (now - lastTypingSent < TYPING_MS) return;
+    lastTypingSent = now;
+    api("/api/chat/conversations/" + conversationId + "/typing", {}).catch(function () {});
   });
   if (toggle) {
     toggle.addEventListener("click", function () {

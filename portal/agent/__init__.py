@@ -1,0 +1,11 @@
+"""Live agents: the handoff queue, claiming, live chat, agent assist, bot pause and resume."""
+
+from flask import Blueprint
+
+bp = Blueprint("agent", __name__)
+
+
+def init_app(app) -> None:
+    from portal.agent import views  # noqa: F401  (routes)
+
+    app.register_blueprint(bp)

@@ -1,0 +1,411 @@
+"""What agents do to a handed-off conversation, and what the customer sees of it.
+
+Every change is stored with its ChatEvent (what live clients see) and its TicketEvent
+(the ticket's timeline and audit record) in one transaction, before the API answers.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from portal.auth.models import User
+from portal.chat.models import Conversation, Message
+from portal.chat.rasa_client import BotUnavailable
+from portal.extensions import db
+from portal.live.events import publish
+from portal.models import utcnow
+from portal.support.models import AgentPresence, Team, Ticket, TicketEvent
+
+log = logging.getLogger(__name__)
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+MAX_TEXT = 4000
+# What the bot's slots go back to when a person hands the conversation back.
+RESUME_EVENTS = [
+    {"event": "resume"},
+    {"event": "action", "name": "action_listen"},  # rules start from listening
+    {"event": "slot", "name": "conversation_mood", "value": None},
+    {"event": "slot", "name": "frustration_level", "value": "calm"},
+    {"event": "slot", "name": "frustration_score", "value": 0.0},
+    {"event": "slot", "name": "handoff_reason", "value": None},
+    {"event": "slot", "name": "human_requests", "value": 0.0},
+    {"event": "slot", "name": "abuse_count", "value": 0.0},
+    {"event": "slot", "name": "failed_turns", "value": 0.0},
+]
+
+
+class AgentError(ValueError):
+    status = 400
+
+
+class Forbidden(AgentError):
+    status = 403
+
+
+class NotFound(AgentError):
+    status = 404
+
+
+class Conflict(AgentError):
+    status = 409
+
+
+# ---- who sees what -----------------------------------------------------------------
+
+def sees_all(user: User) -> bool:
+    return user.has_role("supervisor", "admin")
+
+
+def team_ids(user: User) -> list[int]:
+    return [t.id for t in getattr(user, "teams", [])]
+
+
+def can_see(user: User, ticket: Ticket) -> bool:
+    if sees_all(user):
+        return True
+    return user.has_role("agent") and (ticket.assignee_id == user.id or ticket.team_id in team_ids(user))
+
+
+def ticket_for(user: User, number: str) -> Ticket:
+    ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number)) if isinstance(number, str) else None
+    if ticket is None or not can_see(user, ticket):
+        raise NotFound("No such ticket.")  # no hint that another team's ticket exists
+    return ticket
+
+
+def _visible(query, user: User):
+    if sees_all(user):
+        return query
+    return query.where(sa.or_(Ticket.team_id.in_(team_ids(user) or [-1]), Ticket.assignee_id == user.id))
+
+
+def queue(user: User) -> list[Ticket]:
+    """Handoffs waiting for a person, most urgent first, then by first-response due time."""
+    query = (sa.select(Ticket).join(Conversation, Ticket.conversation_id == Conversation.id)
+             .where(Ticket.assignee_id.is_(None), Ticket.status == "open", Conversation.status == "handoff"))
+    rows = list(db.session.scalars(_visible(query, user)))
+    return sorted(rows, key=lambda t: (PRIORITY_RANK.get(t.priority, 9), t.sla_due_at))
+
+
+def my_conversations(user: User) -> list[Ticket]:
+    query = sa.select(Ticket).where(Ticket.assignee_id == user.id, Ticket.status.in_(("open", "pending")))
+    return sorted(db.session.scalars(query), key=lambda t: (PRIORITY_RANK.get(t.priority, 9), t.sla_due_at))
+
+
+def queue_item(ticket: Ticket) -> dict:
+    conv = ticket.conversation
+    customer = ticket.customer
+    waiting_since = ticket.created_at
+    return {
+        "ticket": ticket.number,
+        "customer": (customer.name or customer.email) if customer else "Visitor",
+        "reason": ticket.reason,
+        "priority": ticket.priority,
+        "frustration": (ticket.briefing or {}).get("mood_now"),
+        "problem": (ticket.briefing or {}).get("problem") or ticket.subject,
+        "team": ticket.team.slug if ticket.team else None,
+        "waiting_seconds": max(0, int((utcnow() - waiting_since).total_seconds())),
+        "sla_due_at": ticket.sla_due_at.isoformat() + "Z",
+        "sla_breached": ticket.first_response_breached,
+        "assignee": ticket.assignee.first_name if ticket.assignee else None,
+        "status": ticket.status,
+        "conversation_status": conv.status if conv else None,
+    }
+
+
+# ---- presence and availability --------------------------------------------------------
+
+def touch_presence(user: User) -> None:
+    row = db.session.get(AgentPresence, user.id)
+    if row is None:
+        db.session.add(AgentPresence(user_id=user.id, last_seen_at=utcnow()))
+    else:
+        row.last_seen_at = utcnow()
+    db.session.commit()
+
+
+def agents_online(team_id: int | None) -> int:
+    since = utcnow() - timedelta(seconds=current_app.config["PRESENCE_SECONDS"])
+    users = db.session.scalars(sa.select(User).join(AgentPresence, AgentPresence.user_id == User.id)
+                               .where(AgentPresence.last_seen_at >= since, User.active.is_(True)))
+    return sum(1 for u in users if u.has_role("agent", "supervisor")
+               and (team_id is None or sees_all(u) or team_id in team_ids(u)))
+
+
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def parse_business_hours(spec: str) -> tuple[set[int], int, int]:
+    """"Mon-Fri 09:00-17:00" -> ({0..4}, 540, 1020). "always" means every minute."""
+    spec = spec.strip().lower()
+    if spec in ("always", "24/7"):
+        return set(range(7)), 0, 24 * 60
+    try:
+        days, hours = spec.split()
+        first, _, last = days.partition("-")
+        start_day, end_day = DAYS.index(first[:3]), DAYS.index((last or first)[:3])
+        opens, _, closes = hours.partition("-")
+        to_min = lambda hm: int(hm.split(":")[0]) * 60 + int(hm.split(":")[1])  # noqa: E731
+        day_set = {d % 7 for d in range(start_day, start_day + ((end_day - start_day) % 7) + 1)}
+        return day_set, to_min(opens), to_min(closes)
+    except (ValueError, IndexError) as exc:
+        raise ValueError(f"BUSINESS_HOURS must look like 'Mon-Fri 09:00-17:00', not {spec!r}") from exc
+
+
+def within_business_hours(now: datetime | None = None) -> bool:
+    days, opens, closes = parse_business_hours(current_app.config["BUSINESS_HOURS"])
+    local = (now or utcnow()).replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(current_app.config["BUSINESS_TIMEZONE"]))
+    minute = local.hour * 60 + local.minute
+    return local.weekday() in days and opens <= minute < closes
+
+
+def expected_reply(ticket: Ticket) -> str:
+    hours = current_app.config["SLA_HOURS"][ticket.priority]
+    return f"within {int(hours)} hour{'s' if hours != 1 else ''}" if hours < 48 else f"within {int(hours // 24)} days"
+
+
+def availability_notice(ticket: Ticket) -> str | None:
+    """The honest message when nobody can pick up now, or None when someone can."""
+    open_now = within_business_hours()
+    if open_now and agents_online(ticket.team_id):
+        return None
+    why = ("Our team is offline right now" if open_now else
+           f"Our team answers live during business hours ({current_app.config['BUSINESS_HOURS']})")
+    return (f"{why}, so nobody can pick this up straight away. Your ticket {ticket.number} is open with "
+            f"everything you've told us, and we'll reply {expected_reply(ticket)}. You can follow it and "
+            "answer under My tickets.")
+
+
+# ---- the conversation ----------------------------------------------------------------------
+
+def _message(conv: Conversation, sender: str, text: str, author: User | None = None, payload=None,
+             client_id: str | None = None) -> Message:
+    message = Message(conversation=conv, sender=sender, text=text, author_id=author.id if author else None,
+                      payload=payload or {}, client_id=client_id)
+    db.session.add(message)
+    db.session.flush()
+    if author is not None:
+        message.author = author
+    publish(conv.id, "message", message.to_dict())
+    return message
+
+
+def _event(ticket: Ticket, actor: User | None, kind: str, internal: bool = False, **data) -> TicketEvent:
+    row = TicketEvent(ticket=ticket, actor_id=actor.id if actor else None, kind=kind, internal=internal, data=data)
+    db.session.add(row)
+    return row
+
+
+def _first_line(ticket: Ticket) -> str:
+    briefing = ticket.briefing or {}
+    problem = (briefing.get("problem") or ticket.subject or "").strip().rstrip(".!?")
+    order = (briefing.get("details") or {}).get("order_number")
+    about = f" about order {order}" if order and order not in problem else ""
+    customer = ticket.customer.first_name if ticket.customer else "there"
+    return (f"Hi {customer}, I've read through everything you told our assistant{about}: \"{problem[:160]}\". "
+            "I'm sorry you've had to deal with this. I'm looking at it now.")
+
+
+def claim(number: str, agent: User) -> Ticket:
+    """Take a waiting handoff. Two agents at once: exactly one UPDATE matches, the other is told."""
+    ticket = ticket_for(agent, number)
+    result = db.session.execute(
+        sa.update(Ticket).where(Ticket.id == ticket.id, Ticket.assignee_id.is_(None), Ticket.status == "open")
+        .values(assignee_id=agent.id, updated_at=utcnow())
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        db.session.refresh(ticket)
+        who = ticket.assignee.first_name if ticket.assignee else "someone else"
+        raise Conflict(f"{who} has already claimed {ticket.number}.")
+    db.session.refresh(ticket)
+    conv = ticket.conversation
+    _event(ticket, agent, "claimed", agent=agent.first_name)
+    if conv is not None:
+        conv.status, conv.assignee_id = "live", agent.id
+        _message(conv, "system", f"{agent.first_name} from support has joined the chat.",
+                 payload={"custom": {"agent_joined": agent.first_name}})
+        publish(conv.id, "status", {"status": "live", "agent": agent.first_name})
+        first = _message(conv, "agent", _first_line(ticket), author=agent)
+        _event(ticket, agent, "reply", text=first.text)
+        ticket.first_responded_at = ticket.first_responded_at or utcnow()
+    publish(None, "queue", {"ticket": ticket.number, "change": "claimed", "by": agent.first_name}, audience="staff")
+    db.session.commit()
+    return ticket
+
+
+def _require_owner(ticket: Ticket, agent: User) -> None:
+    if ticket.assignee_id != agent.id and not sees_all(agent):
+        raise Forbidden("Claim the conversation first.")
+
+
+def clean_text(text, limit: int = MAX_TEXT) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise AgentError("'text' must be a non-empty string.")
+    if len(text) > limit:
+        raise AgentError(f"'text' is limited to {limit} characters.")
+    return text.strip()
+
+
+def agent_reply(number: str, agent: User, text: str, client_id: str | None = None) -> Message:
+    from portal.chat.services import ChatError, already_sent, validate_client_id
+
+    ticket = ticket_for(agent, number)
+    _require_owner(ticket, agent)
+    text = clean_text(text)
+    conv = ticket.conversation
+    if conv is None:
+        raise AgentError("This ticket has no conversation.")
+    try:
+        client_id = validate_client_id(client_id)
+    except ChatError as exc:
+        raise AgentError(str(exc)) from None
+    earlier = already_sent(conv, client_id, "agent")
+    if earlier is not None:  # a retry after a lost answer
+        return earlier
+    message = _message(conv, "agent", text, author=agent, client_id=client_id)
+    _event(ticket, agent, "reply", text=text)
+    ticket.first_responded_at = ticket.first_responded_at or utcnow()
+    if ticket.status == "pending":
+        ticket.status = "open"
+    db.session.commit()
+    if conv.status != "live":  # the customer is not in the chat: tell them by email too
+        from portal.support.mail import notify_customer_of_reply
+
+        notify_customer_of_reply(ticket, text)
+    return message
+
+
+def add_note(number: str, agent: User, text: str) -> TicketEvent:
+    ticket = ticket_for(agent, number)
+    note = _event(ticket, agent, "note", internal=True, text=clean_text(text))
+    if ticket.conversation_id:
+        publish(ticket.conversation_id, "note", {"author": agent.first_name, "text": note.data["text"]},
+                audience="staff")
+    db.session.commit()
+    return note
+
+
+def typing(conv: Conversation, who: str, name: str = "") -> None:
+    publish(conv.id, "typing", {"who": who, "name": name}, audience="all" if who == "agent" else "staff")
+    db.session.commit()
+
+
+def _resume_bot(conv: Conversation, ask_rating: bool) -> list[Message]:
+    """Un-pause Rasa's conversation (tracker events API), then let the bot speak."""
+    client = current_app.extensions["rasa"]
+    try:
+        client.append_events(conv.public_id, RESUME_EVENTS)
+        replies = client.trigger_intent(conv.public_id, "EXTERNAL_agent_done" if ask_rating else "EXTERNAL_handed_back")
+    except BotUnavailable as exc:
+        log.warning("could not resume the bot for %s: %s", conv.public_id, exc)
+        if not ask_rating:
+            return [_message(conv, "system", "You're back with our assistant. Ask it anything.")]
+        return [_message(conv, "system", "How did we do today? Please rate your conversation from 1 (poor) to 5 "
+                         "(great).", payload={"custom": {"rating": True}, "buttons": [
+                             {"title": str(n), "payload": f"/rate{{\"rating\": \"{n}\"}}"} for n in range(1, 6)]})]
+    return [_message(conv, "bot", r.text, payload=r.payload()) for r in replies if r.text or r.buttons]
+
+
+def resolve(number: str, agent: User) -> Ticket:
+    ticket = ticket_for(agent, number)
+    _require_owner(ticket, agent)
+    old = ticket.status
+    ticket.status, ticket.resolved_at = "resolved", utcnow()
+    _event(ticket, agent, "status", old=old, new="resolved")
+    conv = ticket.conversation
+    if conv is not None:
+        conv.status, conv.assignee_id, conv.resolution = "bot", None, "agent"
+        _message(conv, "system", f"{agent.first_name} has marked this as resolved.")
+        publish(conv.id, "status", {"status": "bot"})
+        db.session.commit()
+        _resume_bot(conv, ask_rating=True)
+    db.session.commit()
+    return ticket
+
+
+def hand_back(number: str, agent: User) -> Ticket:
+    ticket = ticket_for(agent, number)
+    _require_owner(ticket, agent)
+    conv = ticket.conversation
+    if conv is None:
+        raise AgentError("This ticket has no conversation.")
+    old = ticket.status
+    ticket.status, ticket.resolved_at, ticket.assignee_id = "resolved", utcnow(), None
+    _event(ticket, agent, "handed_back", old=old)
+    conv.status, conv.assignee_id = "bot", None
+    _message(conv, "system", f"{agent.first_name} has handed you back to our assistant.")
+    publish(conv.id, "status", {"status": "bot"})
+    db.session.commit()
+    _resume_bot(conv, ask_rating=False)
+    db.session.commit()
+    return ticket
+
+
+def transfer(number: str, agent: User, team: str | None = None, to_agent: int | None = None) -> Ticket:
+    """To a team (back into its queue) or to a named agent; the whole history stays on the ticket."""
+    ticket = ticket_for(agent, number)
+    _require_owner(ticket, agent)
+    conv = ticket.conversation
+    if to_agent is not None:
+        target = db.session.get(User, to_agent) if isinstance(to_agent, int) else None
+        if target is None or not target.active or not target.has_role("agent", "supervisor"):
+            raise AgentError("'agent' must be an active agent's id.")
+        ticket.assignee_id = target.id
+        _event(ticket, agent, "transferred", to_agent=target.first_name)
+        if conv is not None:
+            conv.assignee_id = target.id
+            _message(conv, "system", f"{agent.first_name} has passed you to {target.first_name}, who can see "
+                     "the whole conversation.")
+            publish(conv.id, "status", {"status": "live", "agent": target.first_name})
+    else:
+        target_team = db.session.scalar(sa.select(Team).where(Team.slug == team)) if isinstance(team, str) else None
+        if target_team is None:
+            raise AgentError("'team' must be billing, technical or general.")
+        ticket.team_id, ticket.assignee_id = target_team.id, None
+        _event(ticket, agent, "transferred", to_team=target_team.slug)
+        if conv is not None:
+            conv.status, conv.assignee_id = "handoff", None
+            _message(conv, "system", f"{agent.first_name} has passed you to our {target_team.name.lower()} team. "
+                     "The next person will see the whole conversation.")
+            publish(conv.id, "status", {"status": "handoff"})
+    publish(None, "queue", {"ticket": ticket.number, "change": "transferred"}, audience="staff")
+    db.session.commit()
+    return ticket
+
+
+def record_rating(ticket: Ticket, rating: int | None = None, comment: str | None = None) -> Ticket:
+    if rating is not None:
+        if not isinstance(rating, int) or not 1 <= rating <= 5:
+            raise AgentError("'rating' must be a whole number from 1 to 5.")
+        ticket.satisfaction_rating = rating
+        _event(ticket, None, "rated", rating=rating)
+    if comment:
+        if not isinstance(comment, str) or len(comment) > 2000:
+            raise AgentError("'comment' must be text of at most 2000 characters.")
+        ticket.satisfaction_comment = comment.strip()
+        _event(ticket, None, "rated", comment=comment.strip())
+    if ticket.conversation_id:
+        publish(ticket.conversation_id, "rating", {"rating": ticket.satisfaction_rating,
+                                                   "comment": ticket.satisfaction_comment}, audience="staff")
+    db.session.commit()
+    return ticket
+
+
+def customer_message_to_agent(conv: Conversation, message: Message) -> None:
+    """While a person owns (or is about to own) the chat, the customer's message goes to them."""
+    from portal.chat.services import open_ticket_for
+
+    publish(conv.id, "message", message.to_dict())
+    ticket = open_ticket_for(conv)
+    if ticket is not None:
+        _event(ticket, None, "customer_reply", text=message.text)
+        if ticket.status in ("pending", "resolved"):
+            ticket.status = "open"
+        if ticket.assignee_id is None:  # still waiting in the queue: the queue shows the news
+            publish(None, "queue", {"ticket": ticket.number, "change": "message"}, audience="staff")
+    db.session.commit()

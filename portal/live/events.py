@@ -1,0 +1,96 @@
+"""Writing and reading live events (see portal/live/__init__.py)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from sqlalchemy import event as sa_event
+
+from portal.chat.models import ChatEvent
+from portal.extensions import db
+from portal.live.notify import channel_for
+
+MAX_BATCH = 200
+
+
+def publish(conversation_id: int | None, kind: str, data: dict, audience: str = "all") -> ChatEvent:
+    """Add an event to the current transaction; streams are woken after it commits."""
+    row = ChatEvent(conversation_id=conversation_id, kind=kind, data=data, audience=audience)
+    db.session.add(row)
+    db.session.info.setdefault("live_wake", set()).add(channel_for(conversation_id))
+    return row
+
+
+_hook_installed = False
+
+
+def install_commit_hook() -> None:
+    """Once per process: after any commit, wake the channels its events were published on."""
+    global _hook_installed
+    if _hook_installed:
+        return
+    _hook_installed = True
+
+    @sa_event.listens_for(sa.orm.Session, "after_commit")
+    def _wake(session):
+        channels = session.info.pop("live_wake", None)
+        if not channels or not has_app_context():
+            return
+        notifier = current_app.extensions.get("live_notifier")
+        if notifier is not None:
+            for channel in channels:
+                notifier.wake(channel)
+
+    @sa_event.listens_for(sa.orm.Session, "after_rollback")
+    def _forget(session):
+        session.info.pop("live_wake", None)
+
+
+def events_after(conversation_ids: list[int | None], after: int, staff: bool, limit: int = MAX_BATCH) -> list[ChatEvent]:
+    conditions = []
+    ids = [c for c in conversation_ids if c is not None]
+    if ids:
+        conditions.append(ChatEvent.conversation_id.in_(ids))
+    if None in conversation_ids:
+        conditions.append(ChatEvent.conversation_id.is_(None))
+    query = sa.select(ChatEvent).where(ChatEvent.id > after, sa.or_(*conditions)).order_by(ChatEvent.id).limit(limit)
+    if not staff:
+        query = query.where(ChatEvent.audience == "all")
+    rows = list(db.session.scalars(query))
+    db.session.commit()  # end the read transaction: a long stream must not pin a snapshot
+    return rows
+
+
+def latest_event_id() -> int:
+    value = db.session.scalar(sa.select(sa.func.max(ChatEvent.id))) or 0
+    db.session.commit()
+    return value
+
+
+def sse_stream(conversation_ids: list[int | None], after: int, staff: bool) -> Iterator[str]:
+    """Server-Sent Events for these channels from `after`, for SSE_STREAM_SECONDS; the
+    browser's EventSource reconnects with Last-Event-ID and we resume from there."""
+    notifier = current_app.extensions["live_notifier"]
+    channels = [channel_for(c) for c in conversation_ids]
+    deadline = time.monotonic() + current_app.config["SSE_STREAM_SECONDS"]
+    last_ping = time.monotonic()
+    yield "retry: 1000\n\n"
+    while True:
+        seen = {c: notifier.version(c) for c in channels}
+        rows = events_after(conversation_ids, after, staff)
+        for row in rows:
+            after = row.id
+            yield f"id: {row.id}\nevent: {row.kind}\ndata: {json.dumps(row.to_dict(), separators=(',', ':'))}\n\n"
+        if rows:
+            continue
+        now = time.monotonic()
+        if now >= deadline:
+            return
+        if now - last_ping > 10:
+            last_ping = now
+            yield ": ping\n\n"
+        notifier.wait(channels, seen, timeout=min(5.0, deadline - now))

@@ -1,0 +1,142 @@
+"""Waking the streams that wait for new events.
+
+publish() calls wake(channel) after the commit. In one process a Condition wakes the
+waiting streams at once; across processes Redis pub/sub carries the wake-up (a listener
+thread per process turns each message into a local wake). Without Redis, one poller
+thread per process asks the database every POLL_SECONDS which conversations have new
+events and wakes just those streams: one small query per process, not one per stream.
+A wake-up is only a hint: the database is always the source of truth, and every stream
+re-checks it every few seconds anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 0.25
+REDIS_PREFIX = "calmline:live:"
+
+
+def channel_for(conversation_id: int | None) -> str:
+    return "queue" if conversation_id is None else f"c{conversation_id}"
+
+
+class Notifier:
+    def __init__(self, redis_url: str | None, app=None):
+        self._app = app
+        self._poller: threading.Thread | None = None
+        self._cond = threading.Condition()
+        self._versions: dict[str, int] = {}
+        self._redis_url = redis_url
+        self._redis = None
+        self._listener: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    # ---- publishing side
+    def wake(self, channel: str) -> None:
+        self._wake_local(channel)
+        client = self._client()
+        if client is not None:
+            try:
+                client.publish(REDIS_PREFIX + channel, "1")
+            except Exception as exc:  # noqa: BLE001  (the database still has the event; streams poll)
+                log.warning("live: redis publish failed: %s", exc)
+
+    def _wake_local(self, channel: str) -> None:
+        with self._cond:
+            self._versions[channel] = self._versions.get(channel, 0) + 1
+            self._cond.notify_all()
+
+    # ---- waiting side
+    def version(self, channel: str) -> int:
+        with self._cond:
+            return self._versions.get(channel, 0)
+
+    def wait(self, channels: list[str], seen: dict[str, int], timeout: float) -> None:
+        """Return when any channel moved past `seen`, or after `timeout` (capped to the poll
+        interval when there is no Redis to hear other workers)."""
+        self._ensure_listener()
+        self._ensure_poller()
+        # Re-check every few seconds anyway, in case a wake-up was lost (a reconnecting
+        # listener, a poller that hit a locked database).
+        timeout = min(timeout, 3.0 if (self._redis_url or self._app) else POLL_SECONDS)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not any(self._versions.get(c, 0) != seen.get(c, 0) for c in channels):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                self._cond.wait(remaining)
+
+    # ---- database polling (no Redis)
+    def _ensure_poller(self) -> None:
+        if self._redis_url is not None or self._app is None or (self._poller is not None and self._poller.is_alive()):
+            return
+        with self._lock:
+            if self._poller is not None and self._poller.is_alive():
+                return
+            self._poller = threading.Thread(target=self._poll, name="live-db-poller", daemon=True)
+            self._poller.start()
+
+    def _poll(self) -> None:
+        import sqlalchemy as sa
+
+        from portal.chat.models import ChatEvent
+        from portal.extensions import db
+
+        last = None
+        while True:
+            try:
+                with self._app.app_context():
+                    if last is None:
+                        last = db.session.scalar(sa.select(sa.func.max(ChatEvent.id))) or 0
+                    rows = db.session.execute(sa.select(ChatEvent.id, ChatEvent.conversation_id)
+                                              .where(ChatEvent.id > last).order_by(ChatEvent.id)).all()
+                    db.session.remove()
+                if rows:
+                    last = rows[-1][0]
+                    for conversation_id in {r[1] for r in rows}:
+                        self._wake_local(channel_for(conversation_id))
+            except Exception as exc:  # noqa: BLE001  (keep polling; streams re-check on their own too)
+                log.warning("live: database poll failed: %s", exc)
+            time.sleep(POLL_SECONDS)
+
+    # ---- redis
+    def _client(self):
+        if self._redis_url is None:
+            return None
+        if self._redis is None:
+            import redis
+
+            self._redis = redis.Redis.from_url(self._redis_url, socket_timeout=2, socket_connect_timeout=2)
+        return self._redis
+
+    def _ensure_listener(self) -> None:
+        if self._redis_url is None or (self._listener is not None and self._listener.is_alive()):
+            return
+        with self._lock:
+            if self._listener is not None and self._listener.is_alive():
+                return
+            self._listener = threading.Thread(target=self._listen, name="live-redis-listener", daemon=True)
+            self._listener.start()
+
+    def _listen(self) -> None:
+        import redis
+
+        while True:
+            try:
+                client = redis.Redis.from_url(self._redis_url, socket_connect_timeout=2)
+                pubsub = client.pubsub(ignore_subscribe_messages=True)
+                pubsub.psubscribe(REDIS_PREFIX + "*")
+                for message in pubsub.listen():
+                    channel = message.get("channel")
+                    if isinstance(channel, bytes):
+                        channel = channel.decode()
+                    if isinstance(channel, str) and channel.startswith(REDIS_PREFIX):
+                        self._wake_local(channel[len(REDIS_PREFIX):])
+            except Exception as exc:  # noqa: BLE001  (reconnect; streams keep polling meanwhile)
+                log.warning("live: redis listener reconnecting after %s", exc)
+                time.sleep(1)

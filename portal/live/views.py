@@ -1,0 +1,55 @@
+"""The customer's side of live delivery: events for their own conversation, and typing."""
+
+from flask import Response, jsonify, request, stream_with_context
+
+from portal.chat.services import ChatError, find_conversation
+from portal.chat.views import _owner
+from portal.errors import json_error
+from portal.live import bp
+from portal.live.events import events_after, sse_stream
+
+
+def last_event_id() -> int:
+    raw = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ChatError("'after' (or Last-Event-ID) must be an event id.") from None
+    if value < 0:
+        raise ChatError("'after' (or Last-Event-ID) must be an event id.")
+    return value
+
+
+def event_response(conversation_ids: list, after: int, staff: bool):
+    """SSE when the client asks for text/event-stream; otherwise one JSON batch (polling)."""
+    if "text/event-stream" in request.headers.get("Accept", ""):
+        return Response(stream_with_context(sse_stream(conversation_ids, after, staff)),
+                        mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    rows = events_after(conversation_ids, after, staff)
+    return jsonify({"events": [r.to_dict() for r in rows], "last_event_id": rows[-1].id if rows else after})
+
+
+@bp.route("/api/chat/conversations/<public_id>/events")
+def customer_events(public_id: str):
+    user_id, visitor = _owner()
+    try:
+        conv = find_conversation(public_id, user_id, visitor)
+        after = last_event_id()
+    except ChatError as exc:
+        return json_error(exc.status, str(exc))
+    return event_response([conv.id], after, staff=False)
+
+
+@bp.route("/api/chat/conversations/<public_id>/typing", methods=["POST"])
+def customer_typing(public_id: str):
+    from portal.agent.services import typing
+
+    user_id, visitor = _owner()
+    try:
+        conv = find_conversation(public_id, user_id, visitor)
+    except ChatError as exc:
+        return json_error(exc.status, str(exc))
+    if conv.status == "live":
+        typing(conv, "customer")
+    return jsonify({"ok": True})

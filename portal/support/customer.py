@@ -1,0 +1,139 @@
+"""A customer's own tickets: which are theirs, what they may read, and answering one.
+
+A ticket is a signed-in customer's when customer_id is theirs; an anonymous visitor's
+when its conversation belongs to their visitor cookie (as for the chat itself). Anyone
+else gets "no such ticket", so nobody learns that a number exists.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from portal.auth.models import User
+from portal.chat.models import Conversation, Message
+from portal.chat.services import score_frustration, start_conversation, validate_text
+from portal.extensions import db
+from portal.live.events import publish
+from portal.models import utcnow
+from portal.support.models import Ticket, TicketEvent
+from portal.support.services import TicketError
+
+REOPENED_BY_REPLY = ("pending", "resolved")
+
+
+class CustomerTicketError(TicketError):
+    status = 400
+
+
+class NoSuchTicket(CustomerTicketError):
+    status = 404
+
+
+class TicketClosed(CustomerTicketError):
+    status = 409
+
+
+def owned_by(user_id: int | None, visitor: str | None):
+    """SQL condition for "this caller's tickets", or None when the caller can own none."""
+    if user_id is not None:
+        return Ticket.customer_id == user_id
+    if visitor:
+        conversations = sa.select(Conversation.id).where(Conversation.visitor_id == visitor,
+                                                         Conversation.user_id.is_(None))
+        return sa.and_(Ticket.customer_id.is_(None), Ticket.conversation_id.in_(conversations))
+    return None
+
+
+def unread_clause():
+    """An agent replied after the customer last opened the ticket."""
+    return sa.exists().where(
+        TicketEvent.ticket_id == Ticket.id, TicketEvent.kind == "reply",
+        sa.or_(Ticket.customer_seen_at.is_(None), TicketEvent.created_at > Ticket.customer_seen_at),
+    )
+
+
+def my_tickets(user_id: int | None, visitor: str | None) -> list[Ticket]:
+    owner = owned_by(user_id, visitor)
+    if owner is None:
+        return []
+    return list(db.session.scalars(sa.select(Ticket).where(owner).order_by(Ticket.id.desc())))
+
+
+def unread_ids(tickets: list[Ticket]) -> set[int]:
+    if not tickets:
+        return set()
+    return set(db.session.scalars(sa.select(Ticket.id).where(Ticket.id.in_([t.id for t in tickets]), unread_clause())))
+
+
+def unread_count(user_id: int | None, visitor: str | None) -> int:
+    """For the nav badge: one COUNT over the caller's tickets."""
+    owner = owned_by(user_id, visitor)
+    if owner is None:
+        return 0
+    return db.session.scalar(sa.select(sa.func.count(Ticket.id)).where(owner, unread_clause())) or 0
+
+
+def customer_ticket(number: str, user_id: int | None, visitor: str | None) -> Ticket:
+    owner = owned_by(user_id, visitor)
+    ticket = None
+    if owner is not None and isinstance(number, str) and len(number) <= 20:
+        ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number, owner))
+    if ticket is None:
+        raise NoSuchTicket("No such ticket.")
+    return ticket
+
+
+def thread(ticket: Ticket) -> list[dict]:
+    """What the customer may read: the conversation (what the chat showed them), never the
+    ticket's events, which hold internal notes and staff-only changes."""
+    if ticket.conversation is not None:
+        return [m.to_dict() for m in ticket.conversation.messages]
+    return [{k: item.get(k) for k in ("sender", "text", "created_at", "author")}
+            for item in ticket.transcript or [] if isinstance(item, dict)]
+
+
+def mark_seen(ticket: Ticket, when: datetime | None = None) -> None:
+    """Reading is not a change: keep updated_at (the ORM would bump it)."""
+    when = when or utcnow()
+    db.session.execute(sa.update(Ticket).where(Ticket.id == ticket.id)
+                       .values(customer_seen_at=when, updated_at=Ticket.updated_at))
+    db.session.commit()
+    db.session.refresh(ticket)
+
+
+def reply(ticket: Ticket, text: str, author: User | None) -> Message:
+    """The customer answers on their ticket: stored in the conversation, announced live,
+    and a pending or resolved ticket is open again for a person."""
+    try:
+        text = validate_text(text)
+    except ValueError as exc:
+        raise CustomerTicketError(str(exc)) from exc
+    if ticket.status == "closed":
+        raise TicketClosed(f"Ticket {ticket.number} is closed. Start a chat and we'll open a new one for you.")
+    conv = ticket.conversation
+    if conv is None:  # the chat was removed: keep the reply with the ticket all the same
+        conv = start_conversation(ticket.customer_id, None)
+        ticket.conversation_id = conv.id
+        ticket.conversation = conv
+    history = [m.text for m in conv.messages if m.sender == "customer"][-10:]
+    mood = score_frustration(text, history)
+    message = Message(conversation=conv, sender="customer", text=text, page=f"/tickets/{ticket.number}",
+                      frustration_score=round(mood.score, 4), frustration_level=mood.level,
+                      frustration_signals=list(mood.signals))
+    db.session.add(message)
+    conv.last_activity_at = utcnow()
+    db.session.flush()
+    publish(conv.id, "message", message.to_dict())
+    actor_id = author.id if author is not None else None
+    db.session.add(TicketEvent(ticket=ticket, actor_id=actor_id, kind="customer_reply", data={"text": text}))
+    if ticket.status in REOPENED_BY_REPLY:
+        old, ticket.status, ticket.resolved_at = ticket.status, "open", None
+        db.session.add(TicketEvent(ticket=ticket, actor_id=actor_id, kind="status",
+                                   data={"old": old, "new": "open", "by": "customer_reply"}))
+    if ticket.assignee_id is None and conv.status not in ("handoff", "live"):
+        conv.status = "handoff"  # back in the queue for a person; the bot stays out of it
+    publish(None, "queue", {"ticket": ticket.number, "change": "message"}, audience="staff")
+    db.session.commit()
+    return message

@@ -1,0 +1,88 @@
+"""My tickets (/tickets): a customer's own tickets, the thread of one, and replying to it.
+
+Signed-in customers see the tickets on their account; anonymous visitors those of the
+chats their visitor cookie owns. Someone else's ticket is a 404.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import abort, current_app, flash, has_request_context, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal.extensions import db, limiter
+from portal.support import bp, customer, staff
+from portal.support.forms import CustomerReplyForm
+from portal.support.models import Ticket
+from portal.visitor import visitor_id
+
+log = logging.getLogger(__name__)
+STAFF_TICKET_ROLES = ("agent", "supervisor", "admin")
+
+
+def _owner() -> tuple[int | None, str | None]:
+    if current_user.is_authenticated:
+        return current_user.id, None
+    return None, visitor_id(create=False)  # looking never hands out a cookie
+
+
+def _my_ticket_or_404(number: str) -> Ticket:
+    try:
+        return customer.customer_ticket(number, *_owner())
+    except customer.NoSuchTicket:
+        abort(404)
+
+
+@bp.route("/tickets")
+def my_tickets():
+    tickets = customer.my_tickets(*_owner())
+    return render_template("support/my_tickets.html", tickets=tickets, unread=customer.unread_ids(tickets),
+                           updated=staff.last_activity(tickets, public_only=True))
+
+
+def _render_thread(ticket: Ticket, form: CustomerReplyForm, status: int = 200):
+    return render_template("support/my_ticket.html", ticket=ticket, messages=customer.thread(ticket),
+                           form=form), status
+
+
+@bp.route("/tickets/<number>")
+def my_ticket(number: str):
+    ticket = _my_ticket_or_404(number)
+    customer.mark_seen(ticket)
+    return _render_thread(ticket, CustomerReplyForm(formdata=None))
+
+
+@bp.route("/tickets/<number>/reply", methods=["POST"])
+@limiter.limit(lambda: current_app.config["CHAT_RATE_LIMIT"])
+def my_ticket_reply(number: str):
+    ticket = _my_ticket_or_404(number)
+    form = CustomerReplyForm()
+    if not form.validate_on_submit():
+        return _render_thread(ticket, form, 400)
+    try:
+        customer.reply(ticket, form.text.data, current_user if current_user.is_authenticated else None)
+    except customer.CustomerTicketError as exc:
+        db.session.rollback()
+        form.text.errors = [*form.text.errors, str(exc)]
+        return _render_thread(ticket, form, exc.status)  # what they typed stays in the box
+    flash("Your reply has been sent. We'll answer here.", "success")
+    return redirect(url_for("support.my_ticket", number=ticket.number), code=303)
+
+
+@bp.app_context_processor
+def my_tickets_nav() -> dict:
+    """The nav's "My tickets" badge: tickets with an agent's reply the customer hasn't opened."""
+    if not has_request_context():
+        return {}
+    staff_link = current_user.is_authenticated and current_user.has_role(*STAFF_TICKET_ROLES)
+    user_id, visitor = _owner()
+    count = 0
+    if user_id is not None or visitor:
+        try:
+            count = customer.unread_count(user_id, visitor)
+        except SQLAlchemyError:  # the error page for a database failure must still render
+            db.session.rollback()
+            log.exception("could not count unread tickets")
+    return {"my_tickets_unread": count, "staff_tickets_link": staff_link}

@@ -1,0 +1,195 @@
+"""Who may call what: every role against every staff and customer endpoint of the live-agent work.
+
+One row per endpoint; each row is tried by every role, on a ticket of the agent's team and
+on one of another team (or, for customer endpoints, on the caller's own ticket and on
+someone else's). A refused request, whatever its method, must leave the database as it was;
+an allowed state-changing one must change something (so the "nothing changed" is real).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from portal.auth.models import User
+from portal.chat.models import ChatEvent, Conversation, Message
+from portal.extensions import db
+from portal.support.models import AgentPresence, CannedResponse, Ticket, TicketEvent
+from tests.portal.ticket_builders import handoff, page_token, person, sign_in, ticket_app
+
+ROLES = ("anonymous", "customer", "agent", "moderator", "supervisor", "admin")
+EMAILS = {"customer": "casey@example.com", "agent": "ann@example.com", "moderator": "mo@example.com",
+          "supervisor": "sue@example.com", "admin": "ada@example.com"}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str  # {number}, {conversation}, {canned} are filled per target
+    scope: str  # staff | ticket (a staff ticket endpoint) | manager | anyone | owner (the customer's own)
+    ok: int  # the status when allowed
+    body: dict | None = None
+    form: bool = False  # an HTML form post (else JSON)
+    ticket: str = "owned"  # owned: assigned to the agent, chat live; waiting: unassigned in the queue
+    changes: bool = False  # allowed calls change the database
+
+    @property
+    def html(self) -> bool:
+        return not self.path.startswith("/api/")
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+ENDPOINTS = [
+    Endpoint("GET", "/agent", "staff", 200),
+    Endpoint("GET", "/api/agent/queue", "staff", 200),
+    Endpoint("GET", "/api/agent/queue/events", "staff", 200),
+    Endpoint("POST", "/api/agent/presence", "staff", 200, changes=True),
+    Endpoint("GET", "/api/agent/tickets/{number}", "ticket", 200),
+    Endpoint("GET", "/api/agent/tickets/{number}/events", "ticket", 200),
+    Endpoint("POST", "/api/agent/tickets/{number}/claim", "ticket", 200, ticket="waiting", changes=True),
+    Endpoint("POST", "/api/agent/tickets/{number}/messages", "ticket", 201, body={"text": "Sorted."}, changes=True),
+    Endpoint("POST", "/api/agent/tickets/{number}/notes", "ticket", 201, body={"text": "Note."}, changes=True),
+    Endpoint("POST", "/api/agent/tickets/{number}/typing", "ticket", 200),
+    Endpoint("POST", "/api/agent/tickets/{number}/resolve", "ticket", 200, changes=True),
+    Endpoint("POST", "/api/agent/tickets/{number}/handback", "ticket", 200, changes=True),
+    Endpoint("POST", "/api/agent/tickets/{number}/transfer", "ticket", 200, body={"team": "general"}, changes=True),
+    Endpoint("GET", "/staff/tickets", "staff", 200),
+    Endpoint("GET", "/staff/tickets/{number}", "ticket", 200),
+    Endpoint("POST", "/staff/tickets/{number}/status", "ticket", 303, body={"status": "pending"}, form=True,
+             changes=True),
+    Endpoint("POST", "/staff/tickets/{number}/priority", "ticket", 303, body={"priority": "low"}, form=True,
+             changes=True),
+    Endpoint("POST", "/staff/tickets/{number}/assign", "ticket", 303, body={"assignee": ""}, form=True,
+             changes=True),
+    Endpoint("POST", "/staff/tickets/{number}/notes", "ticket", 303, body={"note": "Note."}, form=True,
+             changes=True),
+    Endpoint("POST", "/staff/tickets/{number}/reply", "ticket", 303, body={"reply": "Sorted."}, form=True,
+             changes=True),
+    Endpoint("GET", "/staff/canned", "manager", 200),
+    Endpoint("POST", "/staff/canned", "manager", 303, body={"title": "Hi", "body": "Hi {agent_name}", "team": ""},
+             form=True, changes=True),
+    Endpoint("GET", "/staff/canned/{canned}/edit", "manager", 200),
+    Endpoint("POST", "/staff/canned/{canned}/edit", "manager", 303, body={"title": "New", "body": "New", "team": ""},
+             form=True, changes=True),
+    Endpoint("POST", "/staff/canned/{canned}/delete", "manager", 303, form=True, changes=True),
+    Endpoint("GET", "/tickets", "anyone", 200),
+    Endpoint("GET", "/tickets/{number}", "owner", 200),
+    Endpoint("POST", "/tickets/{number}/reply", "owner", 303, body={"text": "Any news?"}, form=True, changes=True),
+    Endpoint("GET", "/api/chat/conversations/{conversation}/events", "owner", 200),
+]
+
+
+def targets(endpoint: Endpoint) -> tuple[str, ...]:
+    return {"ticket": ("team", "other_team"), "owner": ("own", "someone_elses")}.get(endpoint.scope, ("none",))
+
+
+def expected(endpoint: Endpoint, role: str, target: str) -> int | str:
+    if endpoint.scope in ("staff", "ticket", "manager"):
+        if role == "anonymous":
+            return "login" if endpoint.html else 401
+        if role in ("customer", "moderator") or (endpoint.scope == "manager" and role == "agent"):
+            return 403
+        if role == "agent" and target == "other_team":
+            return 404  # no hint that another team's ticket exists
+        return endpoint.ok
+    if endpoint.scope == "owner":
+        return endpoint.ok if (role, target) == ("customer", "own") else 404
+    return endpoint.ok
+
+
+@pytest.fixture
+def world(make_app, monkeypatch):
+    monkeypatch.setattr("portal.support.mail.send_mail", lambda *args: True)
+    app = ticket_app(make_app)
+    with app.app_context():
+        ids = {
+            "customer": person("casey@example.com", name="Casey Doe").id,
+            "robin": person("robin@example.com", name="Robin Roe").id,
+            "agent": person("ann@example.com", ["agent"], "Ann Agent", teams=["billing"]).id,
+            "tom": person("tom@example.com", ["agent"], "Tom Tech", teams=["technical"]).id,
+            "moderator": person("mo@example.com", ["moderator"], "Mo Mod").id,
+            "supervisor": person("sue@example.com", ["supervisor"], "Sue Super").id,
+            "admin": person("ada@example.com", ["admin"], "Ada Admin").id,
+        }
+    clients = {}
+    for role in ROLES:
+        client = app.test_client()
+        if role != "anonymous":
+            sign_in(client, EMAILS[role])
+        clients[role] = (client, page_token(client))
+    return app, ids, clients
+
+
+def build_target(endpoint: Endpoint, target: str, ids: dict) -> dict:
+    """A fresh ticket (or canned response) for one call, so calls never see each other's changes."""
+    user = lambda key: db.session.get(User, ids[key])  # noqa: E731
+    if endpoint.scope == "ticket":
+        team_ticket = target == "team"
+        category = "billing" if team_ticket else "technical"
+        if endpoint.ticket == "waiting":
+            ticket = handoff(customer=user("customer"), category=category, conv_status="handoff")
+        else:
+            ticket = handoff(customer=user("customer"), category=category, conv_status="live",
+                             assignee=user("agent" if team_ticket else "tom"))
+    elif endpoint.scope == "owner":
+        owner = user("customer" if target == "own" else "robin")
+        ticket = handoff(customer=owner, category="billing", conv_status="live", assignee=user("agent"))
+    else:
+        ticket = None
+    canned = CannedResponse(title="Thanks", body="Thanks, {customer_first_name}.")
+    db.session.add(canned)
+    db.session.commit()
+    return {"number": ticket.number if ticket else "", "canned": canned.id,
+            "conversation": ticket.conversation.public_id if ticket else ""}
+
+
+def snapshot() -> dict:
+    """Everything any of these endpoints could change."""
+    db.session.expire_all()
+    return {
+        "tickets": sorted((t.number, t.status, t.priority, t.assignee_id, t.team_id, t.resolved_at,
+                           t.first_responded_at, t.customer_seen_at) for t in db.session.scalars(sa.select(Ticket))),
+        "conversations": sorted((c.id, c.status, c.assignee_id)
+                                for c in db.session.scalars(sa.select(Conversation))),
+        "canned": sorted((c.id, c.title, c.body) for c in db.session.scalars(sa.select(CannedResponse))),
+        "counts": {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                   for model in (TicketEvent, Message, ChatEvent, AgentPresence)},
+    }
+
+
+def call(client, token: str, endpoint: Endpoint, values: dict):
+    path = endpoint.path.format(**values)
+    if endpoint.method == "GET":
+        return client.get(path)
+    if endpoint.form:
+        return client.post(path, data={**(endpoint.body or {}), "csrf_token": token})
+    return client.post(path, json=endpoint.body or {}, headers={"X-CSRFToken": token})
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_every_role_against_every_endpoint(world, endpoint):
+    app, ids, clients = world
+    outcomes, wanted = {}, {}
+    for role in ROLES:
+        client, token = clients[role]
+        for target in targets(endpoint):
+            with app.app_context():
+                values = build_target(endpoint, target, ids)
+                before = snapshot()
+            response = call(client, token, endpoint, values)
+            got = response.status_code
+            if got == 302 and "/auth/login" in response.headers.get("Location", ""):
+                got = "login"
+            want = expected(endpoint, role, target)
+            outcomes[role, target], wanted[role, target] = got, want
+            with app.app_context():
+                after = snapshot()
+            if want != endpoint.ok:
+                assert after == before, f"{role} on {target}: a refused call changed the database"
+            elif endpoint.changes:
+                assert after != before, f"{role} on {target}: the allowed call changed nothing"
+    assert outcomes == wanted
