@@ -91,10 +91,11 @@ def _open_chats(url: str, count: int) -> tuple[requests.Session, str, list[dict]
 PAUSE_SECONDS = 1.0  # between messages in one chat: each chat exchanges a message a second
 
 
-def run_level(chats_wanted: int, rounds: int, latency_stats, log) -> dict:
+def run_level(chats_wanted: int, rounds: int, latency_stats, log, database_url: str | None = None) -> dict:
     threads = chats_wanted + 16  # each worker holds about half the streams, one thread each
     use_redis = bool(os.environ.get("REDIS_URL"))
-    with running_portal(workers=2, threads=threads, use_redis=use_redis, SSE_STREAM_SECONDS=60,
+    with running_portal(workers=2, threads=threads, use_redis=use_redis, database_url=database_url,
+                        SSE_STREAM_SECONDS=60,
                         CHAT_RATE_LIMIT="100000 per minute") as portal:
         url = portal.url
         agent, agent_csrf, chats = _open_chats(url, chats_wanted)

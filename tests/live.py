@@ -309,6 +309,7 @@ def running_portal(workers: int = 2, threads: int = 32, use_redis: bool = False,
         with open(log, "wb") as err:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
+                 "--keep-alive", "10",
                  "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5", *_gunicorn_extra_args(), "wsgi:app"],
                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
         url = f"http://127.0.0.1:{port}"

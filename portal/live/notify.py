@@ -28,8 +28,11 @@ class Notifier:
     def __init__(self, redis_url: str | None, app=None):
         self._app = app
         self._poller: threading.Thread | None = None
-        self._cond = threading.Condition()
+        self._guard = threading.Lock()
         self._versions: dict[str, int] = {}
+        # Each waiting stream has its own Event, filed under the channels it follows, so a
+        # wake-up reaches only the streams of that conversation (no thundering herd).
+        self._waiters: dict[str, set[threading.Event]] = {}
         self._redis_url = redis_url
         self._redis = None
         self._listener: threading.Thread | None = None
@@ -46,13 +49,15 @@ class Notifier:
                 log.warning("live: redis publish failed: %s", exc)
 
     def _wake_local(self, channel: str) -> None:
-        with self._cond:
+        with self._guard:
             self._versions[channel] = self._versions.get(channel, 0) + 1
-            self._cond.notify_all()
+            waiters = list(self._waiters.get(channel, ()))
+        for event in waiters:
+            event.set()
 
     # ---- waiting side
     def version(self, channel: str) -> int:
-        with self._cond:
+        with self._guard:
             return self._versions.get(channel, 0)
 
     def wait(self, channels: list[str], seen: dict[str, int], timeout: float) -> None:
@@ -63,13 +68,22 @@ class Notifier:
         # Re-check every few seconds anyway, in case a wake-up was lost (a reconnecting
         # listener, a poller that hit a locked database).
         timeout = min(timeout, 3.0 if (self._redis_url or self._app) else POLL_SECONDS)
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not any(self._versions.get(c, 0) != seen.get(c, 0) for c in channels):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return
-                self._cond.wait(remaining)
+        event = threading.Event()
+        with self._guard:
+            if any(self._versions.get(c, 0) != seen.get(c, 0) for c in channels):
+                return  # something arrived between the stream's query and now
+            for c in channels:
+                self._waiters.setdefault(c, set()).add(event)
+        try:
+            event.wait(timeout)
+        finally:
+            with self._guard:
+                for c in channels:
+                    waiting = self._waiters.get(c)
+                    if waiting is not None:
+                        waiting.discard(event)
+                        if not waiting:
+                            del self._waiters[c]
 
     # ---- database polling (no Redis)
     def _ensure_poller(self) -> None:

@@ -299,3 +299,31 @@ def test_a_retried_message_with_the_same_client_id_is_stored_once(live_app):
         assert sorted(texts) == ["Yes!", "are you there?"]
         events = db.session.scalars(sa.select(ChatEvent).where(ChatEvent.kind == "message")).all()
         assert sum(e.data.get("text") == "are you there?" for e in events) == 1
+
+
+def test_a_wake_up_reaches_only_the_streams_of_that_conversation(monkeypatch):
+    import time
+
+    from portal.live import notify
+    from portal.live.notify import Notifier
+
+    monkeypatch.setattr(notify, "POLL_SECONDS", 2.0)
+
+    notifier = Notifier(None)
+    woke: dict[str, float] = {}
+
+    def follow(channel):
+        start = time.monotonic()
+        notifier.wait([channel], {channel: 0}, timeout=5.0)  # no Redis, no app: waits up to POLL_SECONDS
+        woke[channel] = time.monotonic() - start
+
+    threads = [threading.Thread(target=follow, args=(c,)) for c in ("c1", "c2")]
+    for t in threads:
+        t.start()
+    time.sleep(0.05)
+    notifier.wake("c1")
+    for t in threads:
+        t.join()
+    assert woke["c1"] < 1.0  # at once (0.05 s after it started waiting)
+    assert woke["c2"] >= 1.9  # slept on until its own timeout: nobody woke it
+    assert notifier.version("c1") == 1 and notifier.version("c2") == 0
