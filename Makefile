@@ -28,7 +28,7 @@ test: install bot-install bot-train  ## the whole suite on SQLite, and again on 
 		$(BIN)/python -m pytest; \
 	fi
 
-install: $(VENV)/.installed  ## create .venv and install pinned dependencies (idempotent)
+install: $(VENV)/.installed $(BOT_VENV)/.installed  ## create .venv and bot/.venv with pinned dependencies (idempotent)
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
