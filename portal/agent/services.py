@@ -77,7 +77,7 @@ def ticket_for(user: User, number: str) -> Ticket:
     return ticket
 
 
-def _visible(query, user: User):
+def visible_tickets(query, user: User):
     if sees_all(user):
         return query
     return query.where(sa.or_(Ticket.team_id.in_(team_ids(user) or [-1]), Ticket.assignee_id == user.id))
@@ -87,7 +87,7 @@ def queue(user: User) -> list[Ticket]:
     """Handoffs waiting for a person, most urgent first, then by first-response due time."""
     query = (sa.select(Ticket).join(Conversation, Ticket.conversation_id == Conversation.id)
              .where(Ticket.assignee_id.is_(None), Ticket.status == "open", Conversation.status == "handoff"))
-    rows = list(db.session.scalars(_visible(query, user)))
+    rows = list(db.session.scalars(visible_tickets(query, user)))
     return sorted(rows, key=lambda t: (PRIORITY_RANK.get(t.priority, 9), t.sla_due_at))
 
 
@@ -182,7 +182,7 @@ def availability_notice(ticket: Ticket) -> str | None:
 
 # ---- the conversation ----------------------------------------------------------------------
 
-def _message(conv: Conversation, sender: str, text: str, author: User | None = None, payload=None,
+def post_message(conv: Conversation, sender: str, text: str, author: User | None = None, payload=None,
              client_id: str | None = None) -> Message:
     message = Message(conversation=conv, sender=sender, text=text, author_id=author.id if author else None,
                       payload=payload or {}, client_id=client_id)
@@ -194,7 +194,7 @@ def _message(conv: Conversation, sender: str, text: str, author: User | None = N
     return message
 
 
-def _event(ticket: Ticket, actor: User | None, kind: str, internal: bool = False, **data) -> TicketEvent:
+def record_event(ticket: Ticket, actor: User | None, kind: str, internal: bool = False, **data) -> TicketEvent:
     row = TicketEvent(ticket=ticket, actor_id=actor.id if actor else None, kind=kind, internal=internal, data=data)
     db.session.add(row)
     return row
@@ -224,14 +224,14 @@ def claim(number: str, agent: User) -> Ticket:
         raise Conflict(f"{who} has already claimed {ticket.number}.")
     db.session.refresh(ticket)
     conv = ticket.conversation
-    _event(ticket, agent, "claimed", agent=agent.first_name)
+    record_event(ticket, agent, "claimed", agent=agent.first_name)
     if conv is not None:
         conv.status, conv.assignee_id = "live", agent.id
-        _message(conv, "system", f"{agent.first_name} from support has joined the chat.",
+        post_message(conv, "system", f"{agent.first_name} from support has joined the chat.",
                  payload={"custom": {"agent_joined": agent.first_name}})
         publish(conv.id, "status", {"status": "live", "agent": agent.first_name})
-        first = _message(conv, "agent", _first_line(ticket), author=agent)
-        _event(ticket, agent, "reply", text=first.text)
+        first = post_message(conv, "agent", _first_line(ticket), author=agent)
+        record_event(ticket, agent, "reply", text=first.text)
         ticket.first_responded_at = ticket.first_responded_at or utcnow()
     publish(None, "queue", {"ticket": ticket.number, "change": "claimed", "by": agent.first_name}, audience="staff")
     db.session.commit()
@@ -267,8 +267,8 @@ def agent_reply(number: str, agent: User, text: str, client_id: str | None = Non
     earlier = already_sent(conv, client_id, "agent")
     if earlier is not None:  # a retry after a lost answer
         return earlier
-    message = _message(conv, "agent", text, author=agent, client_id=client_id)
-    _event(ticket, agent, "reply", text=text)
+    message = post_message(conv, "agent", text, author=agent, client_id=client_id)
+    record_event(ticket, agent, "reply", text=text)
     ticket.first_responded_at = ticket.first_responded_at or utcnow()
     if ticket.status == "pending":
         ticket.status = "open"
@@ -282,7 +282,7 @@ def agent_reply(number: str, agent: User, text: str, client_id: str | None = Non
 
 def add_note(number: str, agent: User, text: str) -> TicketEvent:
     ticket = ticket_for(agent, number)
-    note = _event(ticket, agent, "note", internal=True, text=clean_text(text))
+    note = record_event(ticket, agent, "note", internal=True, text=clean_text(text))
     if ticket.conversation_id:
         publish(ticket.conversation_id, "note", {"author": agent.first_name, "text": note.data["text"]},
                 audience="staff")
@@ -295,7 +295,7 @@ def typing(conv: Conversation, who: str, name: str = "") -> None:
     db.session.commit()
 
 
-def _resume_bot(conv: Conversation, ask_rating: bool) -> list[Message]:
+def resume_bot(conv: Conversation, ask_rating: bool) -> list[Message]:
     """Un-pause Rasa's conversation (tracker events API), then let the bot speak."""
     client = current_app.extensions["rasa"]
     try:
@@ -304,11 +304,11 @@ def _resume_bot(conv: Conversation, ask_rating: bool) -> list[Message]:
     except BotUnavailable as exc:
         log.warning("could not resume the bot for %s: %s", conv.public_id, exc)
         if not ask_rating:
-            return [_message(conv, "system", "You're back with our assistant. Ask it anything.")]
-        return [_message(conv, "system", "How did we do today? Please rate your conversation from 1 (poor) to 5 "
+            return [post_message(conv, "system", "You're back with our assistant. Ask it anything.")]
+        return [post_message(conv, "system", "How did we do today? Please rate your conversation from 1 (poor) to 5 "
                          "(great).", payload={"custom": {"rating": True}, "buttons": [
                              {"title": str(n), "payload": f"/rate{{\"rating\": \"{n}\"}}"} for n in range(1, 6)]})]
-    return [_message(conv, "bot", r.text, payload=r.payload()) for r in replies if r.text or r.buttons]
+    return [post_message(conv, "bot", r.text, payload=r.payload()) for r in replies if r.text or r.buttons]
 
 
 def resolve(number: str, agent: User) -> Ticket:
@@ -316,14 +316,14 @@ def resolve(number: str, agent: User) -> Ticket:
     _require_owner(ticket, agent)
     old = ticket.status
     ticket.status, ticket.resolved_at = "resolved", utcnow()
-    _event(ticket, agent, "status", old=old, new="resolved")
+    record_event(ticket, agent, "status", old=old, new="resolved")
     conv = ticket.conversation
     if conv is not None:
         conv.status, conv.assignee_id, conv.resolution = "bot", None, "agent"
-        _message(conv, "system", f"{agent.first_name} has marked this as resolved.")
+        post_message(conv, "system", f"{agent.first_name} has marked this as resolved.")
         publish(conv.id, "status", {"status": "bot"})
         db.session.commit()
-        _resume_bot(conv, ask_rating=True)
+        resume_bot(conv, ask_rating=True)
     db.session.commit()
     return ticket
 
@@ -336,12 +336,12 @@ def hand_back(number: str, agent: User) -> Ticket:
         raise AgentError("This ticket has no conversation.")
     old = ticket.status
     ticket.status, ticket.resolved_at, ticket.assignee_id = "resolved", utcnow(), None
-    _event(ticket, agent, "handed_back", old=old)
+    record_event(ticket, agent, "handed_back", old=old)
     conv.status, conv.assignee_id = "bot", None
-    _message(conv, "system", f"{agent.first_name} has handed you back to our assistant.")
+    post_message(conv, "system", f"{agent.first_name} has handed you back to our assistant.")
     publish(conv.id, "status", {"status": "bot"})
     db.session.commit()
-    _resume_bot(conv, ask_rating=False)
+    resume_bot(conv, ask_rating=False)
     db.session.commit()
     return ticket
 
@@ -356,10 +356,10 @@ def transfer(number: str, agent: User, team: str | None = None, to_agent: int | 
         if target is None or not target.active or not target.has_role("agent", "supervisor"):
             raise AgentError("'agent' must be an active agent's id.")
         ticket.assignee_id = target.id
-        _event(ticket, agent, "transferred", to_agent=target.first_name)
+        record_event(ticket, agent, "transferred", to_agent=target.first_name)
         if conv is not None:
             conv.assignee_id = target.id
-            _message(conv, "system", f"{agent.first_name} has passed you to {target.first_name}, who can see "
+            post_message(conv, "system", f"{agent.first_name} has passed you to {target.first_name}, who can see "
                      "the whole conversation.")
             publish(conv.id, "status", {"status": "live", "agent": target.first_name})
     else:
@@ -367,10 +367,10 @@ def transfer(number: str, agent: User, team: str | None = None, to_agent: int | 
         if target_team is None:
             raise AgentError("'team' must be billing, technical or general.")
         ticket.team_id, ticket.assignee_id = target_team.id, None
-        _event(ticket, agent, "transferred", to_team=target_team.slug)
+        record_event(ticket, agent, "transferred", to_team=target_team.slug)
         if conv is not None:
             conv.status, conv.assignee_id = "handoff", None
-            _message(conv, "system", f"{agent.first_name} has passed you to our {target_team.name.lower()} team. "
+            post_message(conv, "system", f"{agent.first_name} has passed you to our {target_team.name.lower()} team. "
                      "The next person will see the whole conversation.")
             publish(conv.id, "status", {"status": "handoff"})
     publish(None, "queue", {"ticket": ticket.number, "change": "transferred"}, audience="staff")
@@ -383,12 +383,12 @@ def record_rating(ticket: Ticket, rating: int | None = None, comment: str | None
         if not isinstance(rating, int) or not 1 <= rating <= 5:
             raise AgentError("'rating' must be a whole number from 1 to 5.")
         ticket.satisfaction_rating = rating
-        _event(ticket, None, "rated", rating=rating)
+        record_event(ticket, None, "rated", rating=rating)
     if comment:
         if not isinstance(comment, str) or len(comment) > 2000:
             raise AgentError("'comment' must be text of at most 2000 characters.")
         ticket.satisfaction_comment = comment.strip()
-        _event(ticket, None, "rated", comment=comment.strip())
+        record_event(ticket, None, "rated", comment=comment.strip())
     if ticket.conversation_id:
         publish(ticket.conversation_id, "rating", {"rating": ticket.satisfaction_rating,
                                                    "comment": ticket.satisfaction_comment}, audience="staff")
@@ -396,16 +396,18 @@ def record_rating(ticket: Ticket, rating: int | None = None, comment: str | None
     return ticket
 
 
-def customer_message_to_agent(conv: Conversation, message: Message) -> None:
-    """While a person owns (or is about to own) the chat, the customer's message goes to them."""
+def customer_message_to_agent(conv: Conversation, message: Message) -> Ticket | None:
+    """While a person owns (or is about to own) the chat, the customer's message goes to them.
+    Returns the conversation's open ticket, if any."""
     from portal.chat.services import open_ticket_for
 
     publish(conv.id, "message", message.to_dict())
     ticket = open_ticket_for(conv)
     if ticket is not None:
-        _event(ticket, None, "customer_reply", text=message.text)
+        record_event(ticket, None, "customer_reply", text=message.text)
         if ticket.status in ("pending", "resolved"):
             ticket.status = "open"
         if ticket.assignee_id is None:  # still waiting in the queue: the queue shows the news
             publish(None, "queue", {"ticket": ticket.number, "change": "message"}, audience="staff")
     db.session.commit()
+    return ticket

@@ -98,14 +98,24 @@ def score_frustration(text: str, history: list[str]):
     return score_message(text, history=history)
 
 
+def recent_customer_texts(conv: Conversation, limit: int = 10) -> list[str]:
+    """The customer's last few messages, oldest first: the detector's context. One narrow query,
+    not the whole transcript, because this runs on every message."""
+    if conv.id is None:
+        return []
+    texts = db.session.scalars(sa.select(Message.text).where(Message.conversation_id == conv.id,
+                                                             Message.sender == "customer")
+                               .order_by(Message.id.desc()).limit(limit)).all()
+    return texts[::-1]
+
+
 def post_customer_message(conv: Conversation, text: str, page: str = "", user_email: str | None = None,
                           label: str | None = None, client_id: str | None = None) -> TurnResult:
     """Store the customer's message, then ask the bot. `text` may be a button's payload
     ("/affirm"): then `label` is what the customer saw and is what the transcript shows."""
     button = text.startswith("/") and bool(label)
     shown = label if button else text
-    history = [m.text for m in conv.messages if m.sender == "customer"][-10:]
-    mood = score_frustration(shown, history)
+    mood = score_frustration(shown, recent_customer_texts(conv))
     message = Message(
         conversation=conv, sender="customer", text=shown, page=page[:300], frustration_score=round(mood.score, 4),
         frustration_level=mood.level, frustration_signals=list(mood.signals),
@@ -121,9 +131,8 @@ def post_customer_message(conv: Conversation, text: str, page: str = "", user_em
         from portal.agent.services import customer_message_to_agent
 
         db.session.flush()
-        customer_message_to_agent(conv, message)
+        ticket = customer_message_to_agent(conv, message)
         if conv.status == "handoff":
-            ticket = open_ticket_for(conv)
             note = Message(conversation=conv, sender="system",
                            text=f"Added to ticket {ticket.number}. A person will reply here." if ticket else
                            "A person will reply here.")

@@ -70,7 +70,7 @@ def last_activity_subquery(public_only: bool = False):
 
 
 def ticket_page(user: User, filters: TicketFilters, page: int = 1) -> Pagination:
-    query = agent_svc._visible(sa.select(Ticket).options(selectinload(Ticket.customer)), user)
+    query = agent_svc.visible_tickets(sa.select(Ticket).options(selectinload(Ticket.customer)), user)
     if filters.status:
         query = query.where(Ticket.status == filters.status)
     if filters.priority:
@@ -240,17 +240,17 @@ def change_status(ticket: Ticket, actor: User, new: str) -> Ticket:
         ticket.resolved_at = utcnow() if new == "resolved" else ticket.resolved_at or utcnow()
     elif new == "open":
         ticket.resolved_at = None
-    agent_svc._event(ticket, actor, "status", old=old, new=new)
+    agent_svc.record_event(ticket, actor, "status", old=old, new=new)
     _queue_changed(ticket, "status")
     conv = ticket.conversation
     if new in ("resolved", "closed") and conv is not None and conv.status in ("handoff", "live"):
         conv.status, conv.assignee_id = "bot", None
         if new == "resolved":
             conv.resolution = "agent"
-        agent_svc._message(conv, "system", f"{actor.first_name} has marked this as {new}.")
+        agent_svc.post_message(conv, "system", f"{actor.first_name} has marked this as {new}.")
         publish(conv.id, "status", {"status": "bot"})
         db.session.commit()
-        agent_svc._resume_bot(conv, ask_rating=new == "resolved")
+        agent_svc.resume_bot(conv, ask_rating=new == "resolved")
     db.session.commit()
     return ticket
 
@@ -263,7 +263,7 @@ def change_priority(ticket: Ticket, actor: User, new: str) -> bool:
     if new == old:
         return False
     ticket.priority = new
-    agent_svc._event(ticket, actor, "priority", old=old, new=new)
+    agent_svc.record_event(ticket, actor, "priority", old=old, new=new)
     _queue_changed(ticket, "priority")
     db.session.commit()
     return True
@@ -280,18 +280,18 @@ def assign(ticket: Ticket, actor: User, assignee_id: int | None) -> bool:
         return False
     previous = ticket.assignee
     ticket.assignee_id = target.id if target else None
-    agent_svc._event(ticket, actor, "assigned", to=display_name(target) or None, to_id=target.id if target else None,
+    agent_svc.record_event(ticket, actor, "assigned", to=display_name(target) or None, to_id=target.id if target else None,
                      previous=display_name(previous) or None)
     conv = ticket.conversation
     if conv is not None and conv.status == "live":  # the customer is chatting: tell them who has it now
         if target is not None:
             conv.assignee_id = target.id
-            agent_svc._message(conv, "system", f"{actor.first_name} has passed you to {target.first_name}, who can "
+            agent_svc.post_message(conv, "system", f"{actor.first_name} has passed you to {target.first_name}, who can "
                                "see the whole conversation.")
             publish(conv.id, "status", {"status": "live", "agent": target.first_name})
         else:
             conv.status, conv.assignee_id = "handoff", None
-            agent_svc._message(conv, "system", "You're back in the queue. The next person will see the whole "
+            agent_svc.post_message(conv, "system", "You're back in the queue. The next person will see the whole "
                                "conversation.")
             publish(conv.id, "status", {"status": "handoff"})
     _queue_changed(ticket, "assigned")

@@ -38,3 +38,36 @@ def test_full_page_chat(page):
     chat.get_by_role("button", name="Send").click()
     expect(chat.locator(".msg-customer")).to_have_text("hello")
     expect(chat.locator(".msg-system")).to_contain_text("not available")
+
+
+def test_a_message_whose_answer_was_lost_is_sent_again_and_stored_once(page):
+    page.goto("/chat")
+    chat = page.locator(".chat-page")
+    chat.locator("textarea").fill("hello")
+    chat.get_by_role("button", name="Send").click()
+    expect(chat.locator(".msg-system")).to_contain_text("not available")
+
+    sent = []
+
+    def lose_the_first_answer(route):
+        sent.append(route.request.post_data_json)
+        if len(sent) == 1:
+            route.fetch()  # the server stores the message...
+            route.abort("connectionreset")  # ...but the browser never hears back
+        else:
+            route.continue_()
+
+    page.route("**/api/chat/messages", lose_the_first_answer)
+    chat.locator("textarea").fill("My parcel BN-2231 never came")
+    chat.get_by_role("button", name="Send").click()
+    for _ in range(100):  # the widget retries after half a second
+        if len(sent) >= 2:
+            break
+        page.wait_for_timeout(100)
+    assert len(sent) == 2
+    assert sent[0]["client_id"] and sent[1]["client_id"] == sent[0]["client_id"]
+    page.unroute("**/api/chat/messages")
+
+    page.reload()
+    expect(chat.locator(".msg-customer")).to_have_count(2)
+    expect(chat.locator(".msg-customer").last).to_have_text("My parcel BN-2231 never came")

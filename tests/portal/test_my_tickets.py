@@ -15,12 +15,12 @@ from portal.extensions import db
 from portal.support import customer
 from portal.visitor import COOKIE
 from tests.portal.ticket_builders import (
+    as_user,
+    base_people,
     events_of,
-    handoff,
+    listed_tickets,
+    make_ticket,
     page_token,
-    person,
-    sign_in,
-    ticket_app,
     ticket_by_number,
     ticket_state,
 )
@@ -30,25 +30,12 @@ OTHER_VISITOR = "visitor-cookie-bbbbbbbbbbbbbbbb"
 
 
 @pytest.fixture
-def desk(make_app):
-    return ticket_app(make_app)
-
-
-@pytest.fixture
 def people(desk):
     with desk.app_context():
-        return SimpleNamespace(
-            casey=person("casey@example.com", name="Casey Doe").id,
-            robin=person("robin@example.com", name="Robin Roe").id,
-            ann=person("ann@example.com", ["agent"], "Ann Agent", teams=["billing"]).id,
-        )
+        return SimpleNamespace(**base_people())
 
 
-def make(app, customer_id=None, **kwargs) -> str:
-    with app.app_context():
-        who = db.session.get(User, customer_id) if customer_id else None
-        assignee = kwargs.pop("assignee", None)
-        return handoff(customer=who, assignee=db.session.get(User, assignee) if assignee else None, **kwargs).number
+make = make_ticket
 
 
 def agent_says(app, number, text, agent_id):
@@ -61,18 +48,13 @@ def agent_notes(app, number, text, agent_id):
         agent_svc.add_note(number, db.session.get(User, agent_id), text)
 
 
-def as_user(app, email):
-    return sign_in(app.test_client(), email)
-
-
 def as_visitor(app, cookie=VISITOR):
     client = app.test_client()
     client.set_cookie(COOKIE, cookie)
     return client
 
 
-def rows(html: str) -> list[str]:
-    return re.findall(r'<tr data-ticket="([^"]+)"', html)
+rows = listed_tickets
 
 
 def badge(html: str) -> int:

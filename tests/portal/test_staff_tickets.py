@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -14,52 +13,32 @@ from portal.extensions import db
 from portal.models import utcnow
 from portal.support.models import CannedResponse, Ticket
 from tests.portal.ticket_builders import (
+    as_user,
+    base_people,
     events_of,
-    handoff,
+    listed_tickets,
+    make_ticket,
     page_token,
     person,
-    sign_in,
     team,
-    ticket_app,
     ticket_by_number,
     ticket_state,
 )
 
 
 @pytest.fixture
-def desk(make_app):
-    return ticket_app(make_app)
-
-
-@pytest.fixture
 def people(desk):
     with desk.app_context():
         return SimpleNamespace(
-            casey=person("casey@example.com", name="Casey Doe").id,
-            robin=person("robin@example.com", name="Robin Roe").id,
-            ann=person("ann@example.com", ["agent"], "Ann Agent", teams=["billing"]).id,
+            **base_people(),
             tom=person("tom@example.com", ["agent"], "Tom Tech", teams=["technical"]).id,
             sue=person("sue@example.com", ["supervisor"], "Sue Super").id,
             mo=person("mo@example.com", ["moderator"], "Mo Mod").id,
         )
 
 
-def as_user(app, email):
-    return sign_in(app.test_client(), email)
-
-
-def rows(html: str) -> list[str]:
-    return re.findall(r'<tr data-ticket="([^"]+)"', html)
-
-
-def make(app, **kwargs) -> str:
-    from portal.auth.models import User
-
-    with app.app_context():
-        for key in ("customer", "assignee"):
-            if isinstance(kwargs.get(key), int):
-                kwargs[key] = db.session.get(User, kwargs[key])
-        return handoff(**kwargs).number
+rows = listed_tickets
+make = make_ticket
 
 
 def change(app, number, **values):

@@ -125,3 +125,30 @@ def events_of(number: str, kind: str | None = None) -> list[TicketEvent]:
 def ticket_by_number(number: str) -> Ticket:
     db.session.expire_all()
     return db.session.scalar(sa.select(Ticket).where(Ticket.number == number))
+
+
+def make_ticket(app, customer=None, **kwargs) -> str:
+    """A handed-off chat and its ticket; people may be given as users or ids. Returns the number."""
+    with app.app_context():
+        kwargs["customer"] = customer
+        for key in ("customer", "assignee"):
+            if isinstance(kwargs.get(key), int):
+                kwargs[key] = db.session.get(User, kwargs[key])
+        return handoff(**kwargs).number
+
+
+def as_user(app, email):
+    return sign_in(app.test_client(), email)
+
+
+def listed_tickets(html: str) -> list[str]:
+    return re.findall(r'<tr data-ticket="([^"]+)"', html)
+
+
+def base_people() -> dict:
+    """Two customers and a billing agent, the cast every ticket test starts from."""
+    return dict(
+        casey=person("casey@example.com", name="Casey Doe").id,
+        robin=person("robin@example.com", name="Robin Roe").id,
+        ann=person("ann@example.com", ["agent"], "Ann Agent", teams=["billing"]).id,
+    )

@@ -4,7 +4,7 @@
   "use strict";
   const root = document.querySelector("[data-agent-console]");
   if (!root) return;
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const el = Calm.el, api = Calm.api, errorText = Calm.errorText;
   const $ = function (sel) { return root.querySelector(sel); };
 
   const ui = {
@@ -49,30 +49,6 @@
   let audio = null;
 
   // ---- small helpers ---------------------------------------------------------------------
-
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined && text !== null && text !== "") node.textContent = String(text);
-    return node;
-  }
-
-  function api(url, body) {
-    return fetch(url, {
-      method: body === undefined ? "GET" : "POST",
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
-    }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (data) {
-        return { ok: r.ok, status: r.status, data: data };
-      });
-    });
-  }
-
-  function errorText(res, fallback) {
-    return (res.data && res.data.error && res.data.error.message) || fallback;
-  }
 
   function showError(text) {
     ui.error.textContent = text || "";
@@ -524,7 +500,7 @@
     const number = current.ticket;
     const button = ui.composer.querySelector("button");
     button.disabled = true;
-    api(ticketUrl(number, "messages"), { text: text }).then(function (res) {
+    Calm.sendMessage(ticketUrl(number, "messages"), { text: text }).then(function (res) {
       if (!res.ok) { showError(errorText(res, "Your reply was not sent.")); return; }
       showError("");
       if (reply.value.trim() === text) reply.value = "";

@@ -8,10 +8,11 @@
   const input = form.querySelector("textarea");
   const status = root.querySelector(".chat-status");
   const toggle = document.querySelector("[data-chat-toggle]");
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const el = Calm.el, api = Calm.api;
   const KEY = "calmline.conversation";
   let conversationId = window.localStorage.getItem(KEY);
   let sending = false;
+  let unsent = null;               // {text, clientId} of a message whose POST got no answer
   // Live mode: while a person has (or is about to have) the conversation, follow its events.
   const LIVE_STATES = ["handoff", "live"];
   const TYPING_MS = 2000, TYPING_SHOWN_MS = 4000, POLL_MS = 2000, AFTER_LIVE_MS = 30000;
@@ -31,13 +32,6 @@
   typingNote.setAttribute("aria-live", "polite");
   typingNote.hidden = true;
   status.before(typingNote);
-
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text) node.textContent = text;  // always text, never HTML
-    return node;
-  }
 
   function render(message) {
     if (message.id !== undefined) {
@@ -79,17 +73,6 @@
     return box;
   }
 
-  function api(url, body) {
-    return fetch(url, {
-      method: body === undefined ? "GET" : "POST",
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
-    }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (data) { return { ok: r.ok, status: r.status, data: data }; });
-    });
-  }
-
   function send(text, shown) {
     if (sending || !text.trim()) return;
     sending = true;
@@ -99,7 +82,9 @@
     const body = { text: text, page: window.location.pathname };
     if (shown && shown !== text) body.label = shown;  // a button: the payload goes to the bot
     if (conversationId) body.conversation_id = conversationId;
-    api("/api/chat/messages", body).then(function (res) {
+    // Sent again after a failure: the same id, so a message that did reach us is not stored twice.
+    if (unsent && unsent.text === text) body.client_id = unsent.clientId;
+    Calm.sendMessage("/api/chat/messages", body).then(function (res) {
       if (!res.ok) {
         status.textContent = (res.data.error && res.data.error.message) || "Your message could not be sent.";
         if (res.status === 404) { window.localStorage.removeItem(KEY); conversationId = null; }
@@ -111,7 +96,9 @@
       res.data.replies.forEach(render);
       status.textContent = res.data.assistant_available ? "" : "Our assistant is unavailable; your message is saved.";
       setStatus(res.data.status);
+      unsent = null;
     }).catch(function () {
+      unsent = { text: text, clientId: body.client_id };
       status.textContent = "You seem to be offline. Your text is still in the box; try again.";
       input.value = input.value || text;
     }).finally(function () {
