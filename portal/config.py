@@ -81,6 +81,8 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         # The bot's action server authenticates to the portal's API with this token.
         "BOT_SERVICE_TOKEN": env.get("BOT_SERVICE_TOKEN") or "",
         "CHAT_RATE_LIMIT": env.get("CHAT_RATE_LIMIT") or "30 per minute;300 per hour",
+        # The forum's "ask before you post" suggestions and their deflection notes, per client.
+        "FORUM_SUGGEST_RATE_LIMIT": env.get("FORUM_SUGGEST_RATE_LIMIT") or "60 per minute",
         # First-response SLA by priority (hours), and resolution SLA.
         "SLA_HOURS": {"urgent": 1.0, "high": 4.0, "normal": 24.0, "low": 72.0},
         "RESOLUTION_HOURS": {"urgent": 8.0, "high": 24.0, "normal": 72.0, "low": 168.0},
@@ -99,6 +101,11 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         # Live chat delivery: how long one SSE response stays open before the browser reconnects.
         "SSE_STREAM_SECONDS": float(env.get("SSE_STREAM_SECONDS") or 25),
         "KB_PAGE_CACHE_SECONDS": float(env.get("KB_PAGE_CACHE_SECONDS") or 30),
+        # Forum moderation defaults; moderators can override each at /moderation/settings.
+        "FORUM_AUTO_HIDE_FLAGS": int(env.get("FORUM_AUTO_HIDE_FLAGS") or 3),
+        "FORUM_NEW_USER_APPROVAL_POSTS": int(env.get("FORUM_NEW_USER_APPROVAL_POSTS") or 0),
+        "FORUM_POST_RATE_LIMIT_POSTS": int(env.get("FORUM_POST_RATE_LIMIT_POSTS") or 10),
+        "FORUM_POST_RATE_LIMIT_MINUTES": int(env.get("FORUM_POST_RATE_LIMIT_MINUTES") or 5),
     }
 
 
@@ -107,7 +114,21 @@ def engine_options(db_url: str) -> dict:
     if db_url.startswith("sqlite"):
         # Several gunicorn workers share the file: wait for a writer instead of failing.
         options["connect_args"] = {"timeout": 30}
+    else:
+        # A gthread worker serves dozens of requests at once (SSE streams among them). With
+        # SQLAlchemy's default pool (5 kept, 10 more opened and closed again) most requests paid
+        # for a new PostgreSQL connection under load: keep enough open. Per worker:
+        # DATABASE_POOL_SIZE kept plus DATABASE_MAX_OVERFLOW at peaks (4 workers x 20 = 80,
+        # inside PostgreSQL's default max_connections of 100).
+        options["pool_size"] = _int_env("DATABASE_POOL_SIZE", 10)
+        options["max_overflow"] = _int_env("DATABASE_MAX_OVERFLOW", 10)
+        options["pool_recycle"] = 1800
     return options
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.isdigit() else default
 
 
 def _flag(value: str | None, default: bool) -> bool:

@@ -50,7 +50,10 @@ def install_commit_hook() -> None:
         session.info.pop("live_wake", None)
 
 
-def events_after(conversation_ids: list[int | None], after: int, staff: bool, limit: int = MAX_BATCH) -> list[ChatEvent]:
+def events_after(conversation_ids: list[int | None], after: int, staff: bool, limit: int = MAX_BATCH) -> list[dict]:
+    """The events after `after`, as dicts. They are read out before the commit: touching a
+    row after it would reopen a transaction (its attributes are expired), and a stream
+    would then sit "idle in transaction" on a pooled connection while it waits."""
     conditions = []
     ids = [c for c in conversation_ids if c is not None]
     if ids:
@@ -60,8 +63,8 @@ def events_after(conversation_ids: list[int | None], after: int, staff: bool, li
     query = sa.select(ChatEvent).where(ChatEvent.id > after, sa.or_(*conditions)).order_by(ChatEvent.id).limit(limit)
     if not staff:
         query = query.where(ChatEvent.audience == "all")
-    rows = list(db.session.scalars(query))
-    db.session.commit()  # end the read transaction: a long stream must not pin a snapshot
+    rows = [row.to_dict() for row in db.session.scalars(query)]
+    db.session.commit()  # end the read transaction: a long stream must not pin a snapshot or a connection
     return rows
 
 
@@ -83,8 +86,8 @@ def sse_stream(conversation_ids: list[int | None], after: int, staff: bool) -> I
         seen = {c: notifier.version(c) for c in channels}
         rows = events_after(conversation_ids, after, staff)
         for row in rows:
-            after = row.id
-            yield f"id: {row.id}\nevent: {row.kind}\ndata: {json.dumps(row.to_dict(), separators=(',', ':'))}\n\n"
+            after = row["id"]
+            yield f"id: {after}\nevent: {row['kind']}\ndata: {json.dumps(row, separators=(',', ':'))}\n\n"
         if rows:
             continue
         now = time.monotonic()

@@ -27,7 +27,7 @@ def event_response(conversation_ids: list, after: int, staff: bool):
                         mimetype="text/event-stream",
                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     rows = events_after(conversation_ids, after, staff)
-    return jsonify({"events": [r.to_dict() for r in rows], "last_event_id": rows[-1].id if rows else after})
+    return jsonify({"events": rows, "last_event_id": rows[-1]["id"] if rows else after})
 
 
 @bp.route("/api/chat/conversations/<public_id>/events")
