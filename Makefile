@@ -62,7 +62,7 @@ bench: install bot-train  ## benchmarks -> bench/results.json
 	$(BIN)/python bench/run.py
 
 lint: install
-	$(BIN)/ruff check portal tests bench
+	$(BIN)/ruff check portal forum tests bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache bench/.work

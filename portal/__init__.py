@@ -43,9 +43,26 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_capabilities(app: Flask) -> None:
-    from portal import agent, api, auth, chat, cli, errors, kb, live, search, security, support, visitor, web
+    import forum
+    from portal import (
+        agent,
+        api,
+        auth,
+        chat,
+        cli,
+        errors,
+        kb,
+        live,
+        notifications,
+        search,
+        security,
+        support,
+        visitor,
+        web,
+    )
 
-    for module in (errors, security, visitor, auth, search, kb, chat, support, live, agent, api, web, cli):
+    for module in (errors, security, visitor, auth, search, kb, forum, notifications, chat, support, live, agent, api,
+                   web, cli):
         module.init_app(app)
 
 

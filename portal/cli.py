@@ -14,6 +14,7 @@ DEMO_USERS = [
     ("customer@example.com", "Casey Customer", ["customer"], "calm-customer-2026"),
     ("agent@example.com", "Alex Agent", ["agent"], "calm-agent-2026"),
     ("moderator@example.com", "Morgan Moderator", ["moderator", "customer"], "calm-moderator-2026"),
+    ("editor@example.com", "Eden Editor", ["editor"], "calm-editor-2026"),
     ("supervisor@example.com", "Sam Supervisor", ["supervisor", "agent"], "calm-supervisor-2026"),
     ("admin@example.com", "Ari Admin", ["admin"], "calm-admin-2026"),
 ]
@@ -126,13 +127,17 @@ def init_app(app) -> None:
 
     @seed.command("demo")
     def seed_demo():
-        """Create one demo account per role (idempotent) and print the logins."""
+        """Create one demo account per role and the demo community threads (idempotent); print the logins."""
+        from forum.demo import seed_forum
         from portal.auth.services import create_user, find_user_by_email
 
         for email, name, roles, password in DEMO_USERS:
             if find_user_by_email(email) is None:
                 create_user(email, password, roles, name=name)
         seed_teams_and_canned()
+        added = seed_forum()
+        if added:
+            click.echo(f"Community: {added} demo threads added")
         click.echo("Demo logins:")
         for email, _, roles, password in DEMO_USERS:
             click.echo(f"  {'/'.join(roles):<20} {email:<26} {password}")

@@ -39,7 +39,23 @@ class PortalClient:
             return []
         if response.status_code != 200:
             raise PortalUnavailable(f"search answered {response.status_code}")
-        return [{"title": r["title"], "url": r["url"]} for r in response.json().get("results", [])][:limit]
+        return [{"title": r["title"], "url": r["url"], "score": r.get("score", 0.0)}
+                for r in response.json().get("results", [])][:limit]
+
+    def community(self, query: str, limit: int = 1) -> list[dict[str, Any]]:
+        """Answered community threads for the question, best first: [{title, url, score}]."""
+        try:
+            response = self._http.get(f"{self.base_url}/api/bot/community",
+                                      params={"q": query[:200], "limit": limit},
+                                      headers={"Authorization": f"Bearer {self.token}"}, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise PortalUnavailable(exc.__class__.__name__) from exc
+        if response.status_code == 400:
+            return []
+        if response.status_code != 200:
+            raise PortalUnavailable(f"community answered {response.status_code}")
+        return [{"title": r["title"], "url": r["url"], "score": r.get("score", 0.0)}
+                for r in response.json().get("results", [])][:limit]
 
     def open_handoff(self, conversation_id: str, reason: str, events: list[dict], category: str) -> dict[str, Any]:
         try:

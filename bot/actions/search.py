@@ -1,4 +1,5 @@
-"""Self-service: offer up to three articles from the portal's search."""
+"""Self-service: offer up to three articles from the portal's search, or, when an answered
+community thread fits the question better than any article, that thread first."""
 
 from __future__ import annotations
 
@@ -34,14 +35,35 @@ class ActionSearchArticles(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         query = last_question(tracker)
+        portal = get_portal()
         try:
-            articles = await asyncio.to_thread(get_portal().search, query, 3) if query else []
+            articles = await asyncio.to_thread(portal.search, query, 3) if query else []
         except PortalUnavailable:
             dispatcher.utter_message(response="utter_search_unavailable")
             return [SlotSet("self_service", "unavailable"), SlotSet("articles_offered", [])]
+        thread = await asyncio.to_thread(better_community_answer, portal, query, articles) if query else None
+        if thread is not None:
+            offered = [{"title": thread["title"], "url": thread["url"], "type": "thread"}] + articles[:2]
+            dispatcher.utter_message(json_message={"articles": offered})
+            dispatcher.utter_message(response="utter_community_found", buttons=SOLVED_BUTTONS)
+            return [SlotSet("self_service", "offered"), SlotSet("articles_offered", [a["url"] for a in offered])]
         if not articles:
             dispatcher.utter_message(response="utter_no_articles")
             return [SlotSet("self_service", "none"), SlotSet("articles_offered", [])]
         dispatcher.utter_message(json_message={"articles": articles})
         dispatcher.utter_message(response="utter_articles_found", buttons=SOLVED_BUTTONS)
         return [SlotSet("self_service", "offered"), SlotSet("articles_offered", [a["url"] for a in articles])]
+
+
+def better_community_answer(portal, query: str, articles: list[dict]) -> dict | None:
+    """The best answered community thread, if it scores above the best article (both come from
+    the same index and the same query, so the scores compare). The forum is optional: when
+    asking for it fails, the articles are offered as before."""
+    try:
+        threads = portal.community(query, 1)
+    except PortalUnavailable:
+        return None
+    if not threads:
+        return None
+    best_article = max((a.get("score", 0.0) for a in articles), default=0.0)
+    return threads[0] if threads[0].get("score", 0.0) > best_article else None

@@ -27,7 +27,15 @@ class FakePortal:
     def __init__(self, fail: bool = False, articles=None):
         self.fail, self.calls = fail, []
         self.articles = articles if articles is not None else [
-            {"title": "I've been charged twice", "url": "/kb/charged-twice-double-charge"}]
+            {"title": "I've been charged twice", "url": "/kb/charged-twice-double-charge", "score": 9.0}]
+        self.threads: list[dict] = []
+        self.community_fails = False
+
+    def community(self, query, limit=1):
+        self.calls.append(("community", query, limit))
+        if self.fail or self.community_fails:
+            raise PortalUnavailable("ConnectionError")
+        return self.threads[:limit]
 
     def search(self, query, limit=3):
         self.calls.append(("search", query, limit))
@@ -191,12 +199,41 @@ def test_handoff_when_the_portal_is_down_is_honest_and_marks_the_reply(portal):
 def test_search_offers_articles_with_solved_buttons(portal):
     events = [user("how do I get a refund for a double charge", "billing"), user("/affirm", "affirm")]
     messages, out = run(ActionSearchArticles(), tracker(events))
-    assert portal.calls == [("search", "how do I get a refund for a double charge", 3)]
+    assert portal.calls == [("search", "how do I get a refund for a double charge", 3),
+                            ("community", "how do I get a refund for a double charge", 1)]
     assert messages[0]["custom"]["articles"][0]["url"] == "/kb/charged-twice-double-charge"
     assert messages[1]["response"] == "utter_articles_found"  # the question comes last
     assert [b["payload"] for b in messages[1]["buttons"]] == ["/affirm", "/deny"]
     assert SlotSet("articles_offered", ["/kb/charged-twice-double-charge"]) in out
     assert SlotSet("self_service", "offered") in out
+
+
+def test_an_answered_thread_that_fits_better_is_offered_first(portal):
+    portal.threads = [{"title": "Smart lamp won't pair after a new router", "url": "/forum/t/3-lamp", "score": 14.5}]
+    messages, out = run(ActionSearchArticles(), tracker([user("lamp won't pair with my new router", "product_fault")]))
+    offered = messages[0]["custom"]["articles"]
+    assert offered[0] == {"title": "Smart lamp won't pair after a new router", "url": "/forum/t/3-lamp", "type": "thread"}
+    assert offered[1]["url"] == "/kb/charged-twice-double-charge"  # the articles still follow
+    assert messages[1]["response"] == "utter_community_found"
+    assert SlotSet("articles_offered", ["/forum/t/3-lamp", "/kb/charged-twice-double-charge"]) in out
+
+
+def test_a_thread_that_scores_below_the_best_article_is_not_offered(portal):
+    portal.threads = [{"title": "Two payments on my statement", "url": "/forum/t/2-two", "score": 4.0}]
+    messages, _ = run(ActionSearchArticles(), tracker([user("refund for a double charge", "billing")]))
+    assert [a["url"] for a in messages[0]["custom"]["articles"]] == ["/kb/charged-twice-double-charge"]
+    assert messages[1]["response"] == "utter_articles_found"
+
+
+def test_an_answered_thread_is_offered_when_no_article_matches_and_a_forum_failure_is_harmless(portal):
+    portal.articles = []
+    portal.threads = [{"title": "Lamp offline", "url": "/forum/t/3-lamp", "score": 2.0}]
+    messages, out = run(ActionSearchArticles(), tracker([user("lamp offline", "product_fault")]))
+    assert messages[1]["response"] == "utter_community_found" and SlotSet("self_service", "offered") in out
+    portal.community_fails = True
+    portal.articles = [{"title": "Reset a lamp", "url": "/kb/lamp", "score": 1.0}]
+    messages, _ = run(ActionSearchArticles(), tracker([user("lamp offline", "product_fault")]))
+    assert messages[1]["response"] == "utter_articles_found"
 
 
 def test_search_with_no_results_or_no_portal(portal):

@@ -37,10 +37,10 @@ def api_search():
         "page": found.page,
         "suggestion": found.suggestion,
         "corrected": found.corrected,
-        "facets": {"category": found.facets},
+        "facets": {"category": found.facets, "type": found.type_facets},
         "results": [
             {"type": h.type, "slug": h.slug, "title": h.title, "url": h.url, "snippet": h.snippet,
-             "score": h.score, "category": h.category}
+             "score": h.score, "category": h.category, "answered": h.answered}
             for h in found.hits
         ],
     })

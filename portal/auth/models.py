@@ -10,8 +10,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from portal.extensions import db
 from portal.models import utcnow
 
-ROLES = ("customer", "agent", "moderator", "supervisor", "admin")
-STAFF_ROLES = frozenset({"agent", "moderator", "supervisor", "admin"})
+ROLES = ("customer", "agent", "moderator", "editor", "supervisor", "admin")
+STAFF_ROLES = frozenset({"agent", "moderator", "editor", "supervisor", "admin"})
+# Who reviews and publishes knowledge-base drafts.
+EDITOR_ROLES = ("editor", "supervisor", "admin")
 
 user_roles = sa.Table(
     "user_roles",

@@ -97,9 +97,11 @@ def parse_reply(item: dict) -> BotReply:
         if isinstance(b, dict)
     ]
     clean_articles = [
-        {"title": str(a.get("title", ""))[:200], "url": str(a.get("url", ""))[:300]}
+        {"title": str(a.get("title", ""))[:200], "url": str(a.get("url", ""))[:300],
+         "type": "thread" if a.get("type") == "thread" else "article"}
         for a in articles
-        if isinstance(a, dict) and str(a.get("url", "")).startswith("/")
+        # Only our own pages: a path, never another site (not even a protocol-relative "//host").
+        if isinstance(a, dict) and str(a.get("url", "")).startswith("/") and not str(a.get("url", "")).startswith("//")
     ]
     rest = {k: v for k, v in custom.items() if k != "articles"}
     return BotReply(text=str(item.get("text") or "")[:4000], buttons=buttons, articles=clean_articles, custom=rest)

@@ -44,6 +44,12 @@ class Article(db.Model):
     source_path: Mapped[str] = mapped_column(sa.String(300), default="")
     checksum: Mapped[str] = mapped_column(sa.String(64), default="")
     published: Mapped[bool] = mapped_column(default=True)
+    # A draft promoted from a community answer: which thread, who drafted it, who published it.
+    source_thread_id: Mapped[int | None] = mapped_column(sa.ForeignKey("forum_threads.id", ondelete="SET NULL"),
+                                                         index=True)
+    drafted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    published_at: Mapped[datetime | None]
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("kb_categories.id"), index=True)
     category: Mapped[Category] = relationship(back_populates="articles", lazy="joined")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

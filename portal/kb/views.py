@@ -79,3 +79,71 @@ def vote(slug: str):
         return redirect(url_for("kb.article", slug=slug)), 303
     flash("Thank you, your feedback helps us improve this article.", "success")
     return redirect(url_for("kb.article", slug=slug, _anchor="feedback"), 303)
+
+
+# ---- drafts: editors review articles written in the portal (promoted community answers) ----
+
+def _editor_only():
+    from portal.auth.models import EDITOR_ROLES
+
+    if not current_user.is_authenticated:
+        abort(401)
+    if not current_user.has_role(*EDITOR_ROLES):
+        abort(403)
+
+
+@bp.route("/kb/drafts")
+def drafts():
+    from portal.kb.drafts import drafts as list_drafts
+    from portal.kb.forms import ActionForm
+
+    _editor_only()
+    return render_template("kb/drafts.html", drafts=list_drafts(), action=ActionForm())
+
+
+@bp.route("/kb/drafts/<int:article_id>", methods=["GET", "POST"])
+def draft(article_id: int):
+    from portal.kb.drafts import DraftError, get_draft, publish, save_draft
+    from portal.kb.forms import DraftForm
+    from portal.kb.models import CATEGORY_NAMES
+
+    _editor_only()
+    art = get_draft(article_id) or abort(404)
+    form = DraftForm(obj=None if request.method == "POST" else art)
+    form.category.choices = list(CATEGORY_NAMES.items())
+    if request.method == "GET":
+        form.category.data, form.tags.data, form.body.data = art.category.slug, ", ".join(art.tags or []), art.body_md
+        return render_template("kb/draft_edit.html", article=art, form=form)
+    if not form.validate_on_submit():
+        db.session.rollback()
+        return render_template("kb/draft_edit.html", article=art, form=form), 400
+    try:
+        save_draft(art, title=form.title.data, summary=form.summary.data or "", category=form.category.data,
+                   tags=form.tags.data or "", body=form.body.data)
+        if request.form.get("publish") and not art.published:
+            publish(art, current_user)
+            flash("Published: the article is live and in search.", "success")
+            return redirect(url_for("kb.article", slug=art.slug), 303)
+        db.session.commit()
+    except DraftError as exc:
+        db.session.rollback()
+        form.form_errors.append(str(exc))
+        return render_template("kb/draft_edit.html", article=art, form=form), 400
+    flash("Draft saved.", "success")
+    return redirect(url_for("kb.draft", article_id=art.id), 303)
+
+
+@bp.route("/kb/drafts/<int:article_id>/discard", methods=["POST"])
+def discard_draft(article_id: int):
+    from portal.kb.drafts import DraftError, discard, get_draft
+
+    _editor_only()
+    art = get_draft(article_id) or abort(404)
+    try:
+        discard(art)
+    except DraftError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("kb.draft", article_id=article_id), 303)
+    flash("Draft discarded.", "success")
+    return redirect(url_for("kb.drafts"), 303)

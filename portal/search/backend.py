@@ -22,6 +22,7 @@ class SearchDocument:
     tags: tuple[str, ...] = ()
     summary: str = ""
     body: str = ""
+    answered: bool = False  # a community thread with an accepted answer
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class SearchHit:
     category: str
     snippet: str  # safe HTML: escaped text with <mark> around matches
     score: float
+    answered: bool = False
 
 
 @dataclass
@@ -46,6 +48,7 @@ class SearchResults:
     suggestion: str | None = None  # "did you mean"
     corrected: bool = False  # hits are for the suggestion, the query found nothing
     facets: dict[str, int] = field(default_factory=dict)  # category -> count
+    type_facets: dict[str, int] = field(default_factory=dict)  # type (article, thread) -> count
 
     @property
     def pages(self) -> int:
@@ -58,7 +61,7 @@ class SearchBackend(Protocol):
     def remove(self, doc_ids: Iterable[str]) -> None: ...
 
     def query(self, text: str, *, page: int = 1, per_page: int = 10, doc_type: str | None = None,
-              category: str | None = None) -> SearchResults: ...
+              category: str | None = None, answered: bool = False) -> SearchResults: ...
 
     def suggest(self, prefix: str, limit: int = 8) -> list[SearchHit]: ...
 

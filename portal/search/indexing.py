@@ -38,6 +38,10 @@ def register_searchable(type_: str, model: type, to_document: Callable[[object],
     _registry[type_] = Searchable(type_, model, to_document)
 
 
+def registered_types() -> tuple[str, ...]:
+    return tuple(_registry)
+
+
 def doc_id(type_: str, pk: int) -> str:
     return f"{type_}:{pk}"
 
@@ -48,9 +52,18 @@ def _note_changes(session: Session, flush_context) -> None:
         type_ = getattr(obj, "__searchable__", None)
         if type_ in _registry and obj.id is not None:
             pending.add((type_, obj.id))
+        # A row whose text belongs to another row's document (a forum post in its thread)
+        # declares __search_owner__ = (type, attribute holding the owner's id).
+        owner = getattr(obj, "__search_owner__", None)
+        if owner is not None and owner[0] in _registry:
+            owner_id = getattr(obj, owner[1], None)
+            if owner_id is not None:
+                pending.add((owner[0], owner_id))
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a SAVEPOINT was released: the real commit is still to come
+        return
     pending = session.info.pop(_PENDING, None)
     if not pending or not has_app_context():
         return
@@ -61,6 +74,8 @@ def _after_commit(session: Session) -> None:
 
 
 def _forget(session: Session, *args) -> None:
+    if session.in_nested_transaction():  # only a SAVEPOINT was undone; what the outer transaction changed stands
+        return
     session.info.pop(_PENDING, None)
 
 

@@ -41,6 +41,8 @@ class Selection:
     docnums: np.ndarray  # global document numbers, selected and live
     scores: np.ndarray
     categories: list[str]  # category of each selected document
+    types: list[str] = field(default_factory=list)  # type of each (article, thread)
+    answered: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))  # threads with an accepted answer
 
 
 class PostingsCache:
@@ -139,14 +141,14 @@ def idf(searcher, fieldname: str, text: str) -> float:
 
 
 def select_and_score(searcher, cache: PostingsCache, *, rare: list[str], common: list[str],
-                     boosts: list[tuple[str, str, float]], coord_scale: float = 0.9,
-                     doc_type: str | None = None) -> Selection:
+                     boosts: list[tuple[str, str, float]], coord_scale: float = 0.9) -> Selection:
     """Select documents and score them.
 
     Documents are selected by any of the ``rare`` words, or, with no rare words, by
     all of the ``common`` ones. Every word scores in ``content``; ``boosts`` adds
     (field, word, weight) terms (title words, adjacent word pairs) that score but
-    never select. Documents matching more of the selecting words get a bonus.
+    never select. Documents matching more of the selecting words get a bonus. Filtering by
+    type, category or answered is the caller's, so it can count facets first.
     """
     words = rare + common
     selecting = rare or common
@@ -155,7 +157,9 @@ def select_and_score(searcher, cache: PostingsCache, *, rare: list[str], common:
     boost_idf = {(f, t): idf(searcher, f, t) for f, t, _ in boosts}
     avgs = {f: _avg_length(searcher, f) for f, _, _ in boosts}
 
-    all_docs, all_scores, all_cats = [], [], []
+    all_docs, all_scores, all_cats, all_types, all_answered = [], [], [], [], []
+    # An index built before the field existed has no answered column (until `flask search reindex`).
+    has_answered = "answered" in searcher.schema
     live_segments = set()
     for sub, offset in _leaves(searcher):
         reader = sub.reader()
@@ -190,9 +194,6 @@ def select_and_score(searcher, cache: PostingsCache, *, rare: list[str], common:
         if reader.has_deletions():
             deleted = np.fromiter(reader.deleted_docs_set, dtype=np.int64)
             selected[deleted[deleted < n]] = False
-        if doc_type is not None:
-            codes, names = cache.column(data, reader, "type")
-            selected &= codes == (names.index(doc_type) if doc_type in names else -1)
         local = np.flatnonzero(selected)
         if local.size == 0:
             continue
@@ -200,10 +201,18 @@ def select_and_score(searcher, cache: PostingsCache, *, rare: list[str], common:
         all_docs.append(local + offset)
         all_scores.append(scores[local])
         all_cats.extend(cat_names[c] for c in cat_codes[local])
+        type_codes, type_names = cache.column(data, reader, "type")
+        all_types.extend(type_names[c] for c in type_codes[local])
+        if has_answered:
+            codes, names = cache.column(data, reader, "answered")
+            all_answered.append(codes[local] == (names.index("yes") if "yes" in names else -1))
+        else:
+            all_answered.append(np.zeros(local.size, dtype=bool))
     cache.forget_except(live_segments)
     if not all_docs:
         return Selection(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32), [])
-    return Selection(np.concatenate(all_docs), np.concatenate(all_scores), all_cats)
+    return Selection(np.concatenate(all_docs), np.concatenate(all_scores), all_cats, all_types,
+                     np.concatenate(all_answered))
 
 
 def top(selection_docs: np.ndarray, selection_scores: np.ndarray, start: int, stop: int) -> list[tuple[int, float]]:

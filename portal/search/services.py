@@ -11,7 +11,13 @@ from portal.search.backend import SearchHit, SearchResults
 from portal.search.models import SearchMiss
 
 log = logging.getLogger(__name__)
-DOC_TYPES = ("article",)
+
+
+def doc_types() -> tuple[str, ...]:
+    """The document types in the index: every capability that registered one (article, thread)."""
+    from portal.search.indexing import registered_types
+
+    return registered_types()
 
 
 class SearchInputError(ValueError):
@@ -35,8 +41,9 @@ def clean_query(raw: str | None) -> str:
 def search(raw: str | None, *, page: int = 1, per_page: int = 10, doc_type: str | None = None,
            category: str | None = None, source: str = "web") -> SearchResults:
     text = clean_query(raw)
-    if doc_type is not None and doc_type not in DOC_TYPES:
-        raise SearchInputError(f"type must be one of: {', '.join(DOC_TYPES)}.")
+    types = doc_types()
+    if doc_type is not None and doc_type not in types:
+        raise SearchInputError(f"type must be one of: {', '.join(types)}.")
     results = backend().query(text, page=page, per_page=per_page, doc_type=doc_type, category=category)
     if results.total == 0 and page == 1 and not category:
         record_miss(text, source)

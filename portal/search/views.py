@@ -14,18 +14,21 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     return max(low, min(high, int(value)))
 
 
+TYPE_NAMES = {"article": "Help articles", "thread": "Community"}
+
+
 @bp.route("/search")
 def results():
     q = request.args.get("q", "")
     category = request.args.get("category") or None
+    doc_type = request.args.get("type") or None
     page = _int_arg("page", 1, 1, 1000)
+    context = {"q": q, "category": category, "doc_type": doc_type, "category_names": CATEGORY_NAMES,
+               "type_names": TYPE_NAMES}
     if not q.strip():
-        return render_template("search/results.html", q="", results=None, error=None, category=None,
-                               category_names=CATEGORY_NAMES)
+        return render_template("search/results.html", results=None, error=None, **{**context, "q": ""})
     try:
-        found = search(q, page=page, per_page=10, category=category)
+        found = search(q, page=page, per_page=10, category=category, doc_type=doc_type)
     except SearchInputError as exc:
-        return render_template("search/results.html", q=q, results=None, error=str(exc), category=category,
-                               category_names=CATEGORY_NAMES), 400
-    return render_template("search/results.html", q=q, results=found, error=None, category=category,
-                           category_names=CATEGORY_NAMES)
+        return render_template("search/results.html", results=None, error=str(exc), **context), 400
+    return render_template("search/results.html", results=found, error=None, **context)

@@ -27,7 +27,9 @@ from markupsafe import escape
 from whoosh import index, writing
 from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, ShingleFilter, StemmingAnalyzer, StopFilter
 from whoosh.fields import ID, NGRAMWORDS, STORED, TEXT, Schema
+from whoosh.index import LockError
 from whoosh.query import And, Term
+from whoosh.util.filelock import try_for
 
 from portal.search.backend import SearchDocument, SearchHit, SearchResults
 from portal.search.scoring import PostingsCache, select_and_score, top
@@ -78,6 +80,7 @@ def build_schema() -> Schema:
         content=TEXT(analyzer=stem, phrase=False),
         pairs=TEXT(analyzer=stem | ShingleFilter(size=2, sep=PAIR_SEP), phrase=False),
         body=STORED(),
+        answered=ID(stored=True, sortable=True),  # "yes" for a thread with an accepted answer
         # Unstemmed words for "did you mean", and edge n-grams for as-you-type.
         spell=TEXT(analyzer=plain, phrase=False),
         title_ac=NGRAMWORDS(minsize=2, maxsize=20, at="start"),
@@ -100,6 +103,7 @@ def _fields(doc: SearchDocument) -> dict:
         "body": doc.body,
         "spell": " ".join((doc.title, tags, doc.summary, doc.body)),
         "title_ac": doc.title,
+        "answered": "yes" if doc.answered else "no",
     }
 
 
@@ -132,6 +136,9 @@ class WhooshBackend:
                 with self._create_lock():
                     if index.exists_in(str(self.index_dir)):
                         self._ix = index.open_dir(str(self.index_dir))
+                        if not self._schema_current(self._ix):
+                            log.warning("the search index at %s was built by an older version: searches work, "
+                                        "new fields stay empty until `flask search reindex`", self.index_dir)
                     else:
                         self._ix = index.create_in(str(self.index_dir), self.schema)
             return self._ix
@@ -148,6 +155,23 @@ class WhooshBackend:
                 searcher = self._open().searcher()
             self._searcher = searcher
             return searcher
+
+    def _schema_current(self, ix) -> bool:
+        """Does the index on disk have every field this code writes? (A new field needs a rebuild.)"""
+        return set(ix.schema.names()) >= set(self.schema.names())
+
+    def _recreate(self) -> None:
+        """Replace an index of an older schema by an empty one of today's, under Whoosh's write lock."""
+        ix = self._open()
+        lock = ix.lock("WRITELOCK")
+        if not try_for(lock.acquire, timeout=self.write_timeout, delay=0.02):
+            raise LockError("the search index is locked by another writer")
+        try:
+            if not self._schema_current(ix):
+                index.create_in(str(self.index_dir), self.schema)
+        finally:
+            lock.release()
+        self.close()
 
     def close(self) -> None:
         with self._lock:
@@ -173,10 +197,12 @@ class WhooshBackend:
         writer = self._writer()
         try:
             docs, removed = produce()
+            known = set(writer.schema.names())
             for doc_id in removed:
                 writer.delete_by_term("id", doc_id)
             for doc in docs:
-                writer.update_document(**_fields(doc))
+                # An index of an older schema takes the fields it knows until it is rebuilt.
+                writer.update_document(**{k: v for k, v in _fields(doc).items() if k in known})
             writer.commit()
         except BaseException:
             writer.cancel()
@@ -191,6 +217,8 @@ class WhooshBackend:
         self.apply(lambda: ((), doc_ids))
 
     def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> int:
+        if not self._schema_current(self._open()):
+            self._recreate()
         writer = self._open().writer(timeout=self.write_timeout, delay=0.02, limitmb=256)
         count = 0
         try:
@@ -252,13 +280,14 @@ class WhooshBackend:
         return " ".join(out) if changed else None
 
     def query(self, text: str, *, page: int = 1, per_page: int = 10, doc_type: str | None = None,
-              category: str | None = None) -> SearchResults:
+              category: str | None = None, answered: bool = False) -> SearchResults:
+        """``answered=True`` keeps only documents marked answered (community threads with an accepted answer)."""
         # One query at a time per process: Whoosh readers seek and read shared file
         # handles, and the work is CPU-bound under the GIL anyway (gthread workers).
         with self._lock:
-            return self._query(text, page, per_page, doc_type, category)
+            return self._query(text, page, per_page, (doc_type, category, answered))
 
-    def _query(self, text, page, per_page, doc_type, category) -> SearchResults:
+    def _query(self, text, page, per_page, filters) -> SearchResults:
         searcher = self._get_searcher()
         # A suggestion exists only when some word is unknown to the index; that word
         # matched nothing, so the corrected query is the better-informed one.
@@ -266,49 +295,50 @@ class WhooshBackend:
         corrected = False
         results = None
         if suggestion:
-            results = self._run(searcher, suggestion, page, per_page, doc_type, category)
+            results = self._run(searcher, suggestion, page, per_page, filters)
             corrected = results.total > 0
         if not corrected:
-            results = self._run(searcher, text, page, per_page, doc_type, category)
+            results = self._run(searcher, text, page, per_page, filters)
         results.query = text
         results.suggestion = suggestion
         results.corrected = corrected
         return results
 
-    def _run(self, searcher, text, page, per_page, doc_type, category) -> SearchResults:
+    def _run(self, searcher, text, page, per_page, filters) -> SearchResults:
+        doc_type, category, answered = filters
         empty = SearchResults(query=text, total=0, hits=[], page=page, per_page=per_page)
         plan = self._plan(searcher, text)
         if plan is None:
             return empty
         rare, common, boosts, words = plan
-        found = select_and_score(searcher, self._postings, rare=rare, common=common, boosts=boosts,
-                                 doc_type=doc_type)
-        facets: dict[str, int] = {}
-        for cat in found.categories:
-            if cat:
-                facets[cat] = facets.get(cat, 0) + 1
-        facets = dict(sorted(facets.items(), key=lambda kv: (-kv[1], kv[0])))
-        docs, scores = found.docnums, found.scores
-        if category:
-            keep = np.fromiter((c == category for c in found.categories), dtype=bool, count=len(found.categories))
-            docs, scores = docs[keep], scores[keep]
+        found = select_and_score(searcher, self._postings, rare=rare, common=common, boosts=boosts)
+        n = found.docnums.size
+        base = found.answered.copy() if answered else np.ones(n, dtype=bool)
+        of_type = _matching(found.types, doc_type, n)
+        in_category = _matching(found.categories, category, n)
+        # Each facet counts what the other filters leave, so it still offers every choice of its own.
+        facets = _count(found.categories, base & of_type)
+        type_facets = _count(found.types, base & in_category)
+        keep = base & of_type & in_category
+        docs, scores = found.docnums[keep], found.scores[keep]
         total = int(docs.size)
         if total == 0:
-            empty.facets = facets
+            empty.facets, empty.type_facets = facets, type_facets
             return empty
         pages = -(-total // per_page)
         page = min(max(1, page), pages)
         ranked = top(docs, scores, (page - 1) * per_page, page * per_page)
         stems = set(words)
         hits = [self._hit(searcher.stored_fields(docnum), score, stems) for docnum, score in ranked]
-        return SearchResults(query=text, total=total, hits=hits, page=page, per_page=per_page, facets=facets)
+        return SearchResults(query=text, total=total, hits=hits, page=page, per_page=per_page, facets=facets,
+                             type_facets=type_facets)
 
     def _hit(self, hit: dict, score: float, stems: set[str]) -> SearchHit:
         snippet = self._snippet(hit, stems)
         return SearchHit(
             doc_id=hit["id"], type=hit["type"], slug=hit["slug"], title=hit["title"], url=hit["url"],
             category=hit.get("category", ""), snippet=nh3.clean(snippet, tags={"mark"}, attributes={}),
-            score=round(score, 4),
+            score=round(score, 4), answered=hit.get("answered") == "yes",
         )
 
     def _snippet(self, hit, stems: set[str], width: int = 32) -> str:
@@ -360,7 +390,8 @@ class WhooshBackend:
             hits = searcher.search(And([Term("title_ac", w) for w in words]), limit=limit)
             return [
                 SearchHit(doc_id=h["id"], type=h["type"], slug=h["slug"], title=h["title"], url=h["url"],
-                          category=h.get("category", ""), snippet="", score=round(float(h.score or 0), 4))
+                          category=h.get("category", ""), snippet="", score=round(float(h.score or 0), 4),
+                          answered=h.get("answered") == "yes")
                 for h in hits
             ]
 
@@ -368,9 +399,26 @@ class WhooshBackend:
         started = time.perf_counter()
         with self._lock:
             documents = self._get_searcher().doc_count()
+            current = self._schema_current(self._open())
         return {
             "ok": True,
             "engine": "whoosh",
             "documents": documents,
+            "needs_reindex": not current,
             "latency_ms": round((time.perf_counter() - started) * 1000, 2),
         }
+
+
+def _matching(values: list[str], wanted: str | None, n: int) -> np.ndarray:
+    if not wanted:
+        return np.ones(n, dtype=bool)
+    return np.fromiter((v == wanted for v in values), dtype=bool, count=n)
+
+
+def _count(values: list[str], mask: np.ndarray) -> dict[str, int]:
+    """Value -> how many selected documents have it (empty values are not a facet), most first."""
+    counts: dict[str, int] = {}
+    for value, keep in zip(values, mask.tolist(), strict=True):
+        if keep and value:
+            counts[value] = counts.get(value, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -13,7 +13,8 @@ from portal.models import utcnow
 from portal.support.models import Team, Ticket, TicketEvent
 
 LEVEL_RANK = {"calm": 0, "annoyed": 1, "frustrated": 2, "angry": 3}
-HANDOFF_REASONS = ("requested_human", "angry", "frustrated_rising", "abuse", "bot_failing", "left_message")
+HANDOFF_REASONS = ("requested_human", "angry", "frustrated_rising", "abuse", "bot_failing", "left_message",
+                   "forum_thread")
 WANTS = {
     "order_status": "to know where their order is",
     "cancel_order": "to cancel or change an order",

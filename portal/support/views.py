@@ -1,10 +1,9 @@
 """The bot's handoff intake: service-token auth, never a browser session."""
 
-import hmac
-
 import sqlalchemy as sa
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 
+from portal.api.tokens import service_token_ok
 from portal.chat.models import Conversation
 from portal.chat.services import open_ticket_for, transcript_of
 from portal.errors import json_error
@@ -14,18 +13,10 @@ from portal.support.services import HANDOFF_REASONS, build_briefing, open_ticket
 from portal.support.tracker import merge_tracker_events
 
 
-def _service_token_ok() -> bool:
-    expected = current_app.config.get("BOT_SERVICE_TOKEN") or ""
-    given = request.headers.get("Authorization", "")
-    if not expected or not given.startswith("Bearer "):
-        return False
-    return hmac.compare_digest(given[len("Bearer "):].encode(), expected.encode())
-
-
 @bp.route("/api/bot/handoffs", methods=["POST"])
 @csrf.exempt
 def bot_handoff():
-    if not _service_token_ok():
+    if not service_token_ok():
         return json_error(401, "A valid service token is required.")
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
@@ -63,7 +54,7 @@ def bot_satisfaction():
     """The bot's rating step after an agent resolved: 1 to 5, then an optional comment."""
     from portal.agent.services import AgentError, record_rating
 
-    if not _service_token_ok():
+    if not service_token_ok():
         return json_error(401, "A valid service token is required.")
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("conversation_id"), str):

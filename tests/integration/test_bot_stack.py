@@ -155,6 +155,19 @@ def test_a_how_to_question_is_answered_by_articles_and_resolved_by_self_service(
     assert ticket_row(stack, customer.conversation_id) is None
 
 
+def test_an_answered_community_thread_that_fits_better_is_offered_first(stack):
+    """The demo forum has an answered thread on exactly this; no article covers it as well."""
+    customer = Customer(stack.portal_url)
+    turn = customer.say("My smart lamp won't pair since I changed my router")
+    offered = [a for r in turn["replies"] for a in r.get("articles", [])]
+    assert offered and offered[0]["type"] == "thread" and offered[0]["url"].startswith("/forum/t/"), turn["replies"]
+    assert "lamp" in offered[0]["title"].lower()
+    assert all(a["type"] == "article" and a["url"].startswith("/kb/") for a in offered[1:])
+    question = turn["replies"][-1]
+    assert "community" in question["text"] and [b["payload"] for b in question["buttons"]] == ["/affirm", "/deny"]
+    assert requests.get(stack.portal_url + offered[0]["url"], timeout=10).status_code == 200
+
+
 def test_the_first_insult_gets_a_boundary_and_the_second_a_handoff(stack):
     customer = Customer(stack.portal_url)
     first = customer.say("you are a useless idiot")

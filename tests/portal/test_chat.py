@@ -103,7 +103,7 @@ def test_a_message_is_stored_forwarded_and_answered(chat_app, rasa):
     assert data["message"]["frustration"]["level"] in ("frustrated", "angry")
     assert [r["sender"] for r in data["replies"]] == ["bot", "bot"]
     assert data["replies"][0]["buttons"] == [{"title": "Show me the refund steps", "payload": "/refund"}]
-    assert data["replies"][1]["articles"] == [{"title": "Charged twice", "url": "/kb/charged-twice"}]
+    assert data["replies"][1]["articles"] == [{"title": "Charged twice", "url": "/kb/charged-twice", "type": "article"}]
     [sent] = rasa.received
     assert sent["path"] == "/webhooks/rest/webhook"
     assert sent["sender"] == data["conversation_id"]
@@ -263,7 +263,7 @@ def test_bot_handoff_opens_one_ticket_with_transcript_and_briefing(chat_app):
     assert ticket.briefing["problem"] == "I was charged twice for order BN-1048231"
     assert ticket.briefing["details"] == {"order_number": "BN-1048231"}
     assert ticket.briefing["wants"] == "their refund"
-    assert ticket.briefing["bot_offered_articles"] == [{"title": "Charged twice", "url": "/kb/charged-twice"}]
+    assert ticket.briefing["bot_offered_articles"] == [{"title": "Charged twice", "url": "/kb/charged-twice", "type": "article"}]
     assert ticket.briefing["mood_now"] in ("frustrated", "angry")
     again = handoff(client, conversation_id=conv, reason="angry", events=events)
     assert again.status_code == 200 and again.get_json()["ticket_number"] == ticket.number
@@ -314,3 +314,17 @@ def test_a_handoff_the_bot_could_not_deliver_is_opened_by_the_portal(make_app):
         assert len(stored(app, Ticket)) == 1
     finally:
         fake.close()
+
+
+def test_bot_links_must_be_our_own_pages_and_keep_their_kind():
+    from portal.chat.rasa_client import parse_reply
+
+    reply = parse_reply({"custom": {"articles": [
+        {"title": "Lamp won't pair", "url": "/forum/t/3-lamp", "type": "thread"},
+        {"title": "Reset", "url": "/kb/reset", "type": "<script>"},
+        {"title": "Elsewhere", "url": "//evil.example/kb"},
+        {"title": "Elsewhere", "url": "https://evil.example/kb"},
+        {"title": "Script", "url": "javascript:alert(1)"},
+    ]}})
+    assert reply.articles == [{"title": "Lamp won't pair", "url": "/forum/t/3-lamp", "type": "thread"},
+                              {"title": "Reset", "url": "/kb/reset", "type": "article"}]

@@ -42,7 +42,8 @@
     if (message.sender === "agent" && message.author) item.appendChild(el("strong", "msg-author", message.author));
     if (message.text) item.appendChild(el("p", "msg-text", message.text));
     (message.articles || []).forEach(function (a) {
-      const link = el("a", "msg-article", a.title);
+      const link = el("a", "msg-article" + (a.type === "thread" ? " msg-thread" : ""),
+                      (a.type === "thread" ? "Community: " : "") + a.title);
       link.href = a.url;
       item.appendChild(link);
     });

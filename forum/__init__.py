@@ -1,0 +1,19 @@
+"""The community forum: plugged into the portal by ``forum.init_app(app)``."""
+
+from flask import Blueprint
+
+bp = Blueprint("forum", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/forum/static")
+
+
+def init_app(app) -> None:
+    from forum import api, bridge_views, models, views  # noqa: F401  (tables, routes)
+    from forum.models import Thread
+    from forum.search import thread_document
+    from portal.search.indexing import register_searchable
+
+    register_searchable("thread", Thread, thread_document)
+    app.register_blueprint(bp)
+    from forum.moderation_views import bp as moderation_bp  # /moderation pages and members' flags
+
+    app.register_blueprint(moderation_bp)

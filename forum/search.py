@@ -1,0 +1,66 @@
+"""Threads in the portal's search, beside the articles: one document per thread, made of its
+title and the text of its published posts, marked answered when it has an accepted answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import object_session
+
+from forum.models import Post, Thread
+from forum.reading import thread_url
+from portal.markdown import plain_text
+from portal.search.backend import SearchDocument
+from portal.search.indexing import doc_id
+from portal.search.services import clean_query
+
+SUMMARY_LENGTH = 300
+
+
+def thread_document(thread: Thread) -> SearchDocument:
+    session = object_session(thread)
+    rows = session.execute(
+        sa.select(Post.id, Post.body_md).where(Post.thread_id == thread.id, Post.status == "published")
+        .order_by(Post.id)
+    ).all()
+    texts = [plain_text(body) for _, body in rows]
+    published_ids = {pid for pid, _ in rows}
+    return SearchDocument(
+        doc_id=doc_id("thread", thread.id),
+        type="thread",
+        slug=f"{thread.id}-{thread.slug}",
+        title=thread.title,
+        url=thread_url(thread),
+        category="",  # the topic facet lists help-centre topics; threads are told apart by type
+        tags=tuple(t.name for t in thread.tags),
+        summary=texts[0][:SUMMARY_LENGTH] if texts else "",
+        body="\n".join(texts),
+        answered=thread.accepted_post_id is not None and thread.accepted_post_id in published_ids,
+    )
+
+
+@dataclass(frozen=True)
+class CommunityAnswer:
+    title: str
+    url: str
+    score: float
+    answered: bool = True
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def community_answers(query: str, limit: int = 3) -> list[CommunityAnswer]:
+    """Answered community threads that match ``query``, best first (raises SearchInputError for empty text)."""
+    text = clean_query(query)
+    found = current_app.extensions["search"].query(text, page=1, per_page=limit, doc_type="thread", answered=True)
+    return [CommunityAnswer(title=h.title, url=h.url, score=h.score) for h in found.hits]
+
+
+def similar_articles(query: str, limit: int = 3) -> list[dict]:
+    text = clean_query(query)
+    found = current_app.extensions["search"].query(text, page=1, per_page=limit, doc_type="article")
+    return [{"type": "article", "title": h.title, "url": h.url, "score": h.score} for h in found.hits]
