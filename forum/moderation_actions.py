@@ -98,6 +98,11 @@ def open_flags(post: Post) -> list[Flag]:
 def _set_status(post: Post, status: str, opening_thread_status: str | None = None) -> None:
     """Change a post's status; the opening post carries its thread (a hidden first post hides the thread)."""
     post.status = status
+    thread = post.thread
+    if status in ("hidden", "deleted") and thread.accepted_post_id == post.id:
+        # A hidden post cannot stand as the answer (lists, search and the bot would still offer it);
+        # after unhiding, the asker or a moderator can mark it again.
+        thread.accepted_post_id = thread.accepted_by_id = thread.accepted_at = None
     if opening_thread_status is not None and _is_opening(post):
         post.thread.status = opening_thread_status
     _touch(post.thread)

@@ -373,6 +373,20 @@ def test_hiding_the_opening_post_hides_the_thread(thread_with_reply):
     assert not search_hits(app, "FLUFFYWOMBAT")
 
 
+def test_a_hidden_answer_stops_being_the_accepted_answer(thread_with_reply):
+    from forum.services import toggle_accept
+
+    app, ids, thread_id, post_id = thread_with_reply
+    with app.app_context():
+        toggle_accept(user(ids, "casey"), db.session.get(Post, post_id))
+        assert reload(Thread, thread_id).answered
+    browser(app, "mo").post(f"/moderation/posts/{post_id}/hide", {"reason": "Fake phone number"})
+    with app.app_context():
+        thread = reload(Thread, thread_id)
+        assert not thread.answered and thread.accepted_by_id is None
+    assert "Answered" not in browser(app, "sam").get("/forum").get_data(as_text=True)
+
+
 def test_dismissing_flags_restores_an_auto_hidden_post(thread_with_reply):
     app, ids, thread_id, post_id = thread_with_reply
     for name in ("sam", "alex", "casey"):
