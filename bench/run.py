@@ -1,5 +1,6 @@
 """Calmline benchmarks: search latency, article/API throughput, search quality, chat turns
-through the real bot, the frustration detector's speed and the bot's memory.
+through the real bot, the frustration detector's speed and the bot's memory, and the
+community forum (thread pages under load, search with 100,000 posts beside the articles).
 
 Run from the repository root:
 
@@ -634,6 +635,20 @@ def bench_pages(workdir: Path, seconds: float, generator: str, worker_class: str
     return out
 
 
+# ---------------------------------------------------------------------- forum
+_forum_module = None
+
+
+def forum_bench():
+    """bench/forum.py, loaded as ``bench_forum``: ``import forum`` is the portal's package."""
+    global _forum_module
+    if _forum_module is None:
+        spec = importlib.util.spec_from_file_location("bench_forum", BENCH / "forum.py")
+        _forum_module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(_forum_module)
+    return _forum_module
+
+
 # ---------------------------------------------------------------------- 3. quality
 def bench_quality() -> dict:
     path = BENCH / "search_quality.py"
@@ -765,6 +780,9 @@ def summary(results: dict) -> str:
                 lines.append(f"  ramp {r['chats']} chats: lost {r['messages_lost']}, errors {r['send_errors']}, "
                              f"p95 {r['p95_ms']} ms")
             lines.append(f"  most concurrent live chats with no message lost: {lv['most_concurrent_chats_with_no_loss']}")
+    if results.get("forum"):
+        lines.append("")
+        lines += forum_bench().summary_lines(results["forum"])
     busy = {k: v["other_processes_cpu_share"] for k, v in results.get("cpu_usage", {}).items()
             if "other_processes_cpu_share" in v}
     if busy:
@@ -787,14 +805,16 @@ def _number(v) -> bool:
 # ---------------------------------------------------------------------- main
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="1,000 articles only and 5-second load runs (smoke test)")
+    ap.add_argument("--quick", action="store_true",
+                    help="1,000 articles only, 5-second load runs, a forum of 100 threads and 10,000 posts (smoke test)")
     ap.add_argument("--sizes", help="comma-separated corpus sizes, default 1000,10000 (1000 with --quick)")
     ap.add_argument("--load-seconds", type=float, help="seconds per measured load run (default 20, 5 with --quick)")
     ap.add_argument("--worker-class", choices=("gthread", "sync"), default=WORKER_CLASS,
                     help=f"gunicorn worker class (default {WORKER_CLASS}, {THREADS} threads, as in the Procfile)")
     ap.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto",
                     help="load generator: wrk if installed (auto), or force one")
-    ap.add_argument("--skip", default="", help="comma-separated sections to skip: search,pages,quality,detector,chat,live")
+    ap.add_argument("--skip", default="",
+                    help="comma-separated sections to skip: search,pages,quality,detector,chat,live,forum")
     ap.add_argument("--chat-conversations", type=int, help="conversations of 8 turns for the chat run (default 25)")
     ap.add_argument("--output", default=str(RESULTS), help="where to write the JSON (default bench/results.json)")
     args = ap.parse_args(argv)
@@ -887,6 +907,17 @@ def main(argv=None) -> int:
                 results["live"] = {"error": f"{exc.__class__.__name__}: {str(exc)[:2000]}",
                                    "traceback": traceback.format_exc()[-3000:]}
                 results["errors"].append(f"live: {exc.__class__.__name__}: {str(exc)[:300]}")
+        if "forum" not in args.skip:
+            meter = CpuMeter()
+            try:
+                results["forum"] = forum_bench().bench_forum(sys.modules[__name__], workdir, quick=args.quick,
+                                                             seconds=args.load_seconds, generator=args.generator,
+                                                             log=log)
+                results["cpu_usage"]["forum"] = meter.result()
+            except Exception as exc:  # noqa: BLE001
+                results["forum"] = {"error": f"{exc.__class__.__name__}: {str(exc)[:2000]}",
+                                    "traceback": traceback.format_exc()[-3000:]}
+                results["errors"].append(f"forum: {exc.__class__.__name__}: {str(exc)[:300]}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         try:

@@ -122,7 +122,7 @@ def draft_from_answer(moderator, thread: Thread) -> tuple[Article, bool]:
     summary = question[:240] + ("…" if len(question) > 240 else "")
     article = Article(
         slug=_free_slug(thread.title), title=thread.title[:200], summary=summary, tags=[t.name for t in thread.tags],
-        body_md=body, body_html=render_article_body(body), published=False, source_path="", checksum="",
+        body_md=body, body_html=render_article_body(body, link_rel="nofollow ugc"), published=False, source_path="", checksum="",
         category=get_or_create_category(KB_CATEGORY.get(thread.category.slug, "contact-us")),
         source_thread_id=thread.id, drafted_by_id=moderator.id,
     )

@@ -45,9 +45,14 @@ def save_draft(article: Article, *, title: str, summary: str, category: str, tag
     if len(names) > MAX_TAGS or any(len(t) > 30 for t in names):
         raise DraftError(f"Up to {MAX_TAGS} tags of at most 30 characters, separated by commas.")
     article.title, article.summary, article.tags = title, summary, list(dict.fromkeys(names))
-    article.body_md, article.body_html = body, render_article_body(body)
+    article.body_md, article.body_html = body, render_article_body(body, link_rel=member_link_rel(article))
     article.category = get_or_create_category(category)
     return article
+
+
+def member_link_rel(article: Article) -> str | None:
+    """Links in a member's words stay marked as theirs, even once an editor publishes them."""
+    return "nofollow ugc" if article.source_thread_id else None
 
 
 def publish(article: Article, editor) -> Article:

@@ -121,8 +121,9 @@ def parse_article_file(path: Path) -> ArticleFile:
     )
 
 
-def render_article_body(markdown_text: str) -> str:
-    return str(render_markdown(_MD_LINK.sub(r"](/kb/\1\2)", markdown_text)))
+def render_article_body(markdown_text: str, link_rel: str | None = None) -> str:
+    """``link_rel`` "nofollow ugc" for text a member wrote (a promoted community answer)."""
+    return str(render_markdown(_MD_LINK.sub(r"](/kb/\1\2)", markdown_text), link_rel=link_rel))
 
 
 def get_or_create_category(slug: str) -> Category:

@@ -313,6 +313,7 @@ class WhooshBackend:
         rare, common, boosts, words = plan
         found = select_and_score(searcher, self._postings, rare=rare, common=common, boosts=boosts)
         n = found.docnums.size
+        found.scores = found.scores * _type_weights(found, n)
         base = found.answered.copy() if answered else np.ones(n, dtype=bool)
         of_type = _matching(found.types, doc_type, n)
         in_category = _matching(found.categories, category, n)
@@ -422,3 +423,17 @@ def _count(values: list[str], mask: np.ndarray) -> dict[str, int]:
         if keep and value:
             counts[value] = counts.get(value, 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+# Curated articles first when relevance is close; a community thread with an accepted answer
+# next; an open question last. Relevance still decides when the gap is wide (a thread that
+# matches the question far better than any article outranks them all).
+TYPE_WEIGHTS = {"article": 1.2, "thread": 0.85}
+ANSWERED_THREAD_WEIGHT = 1.0
+
+
+def _type_weights(found, n: int) -> np.ndarray:
+    weights = np.fromiter((TYPE_WEIGHTS.get(t, 1.0) for t in found.types), dtype=np.float64, count=n)
+    if found.answered.size == n:
+        weights[found.answered] = ANSWERED_THREAD_WEIGHT
+    return weights

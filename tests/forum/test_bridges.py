@@ -155,6 +155,7 @@ def test_a_promoted_answer_is_a_draft_until_an_editor_publishes_it(app, world):
         assert "2.4 GHz" in article.body_md and article.source_thread_id == world.thread
         assert article.category.slug == "product-help" and article.tags == ["wifi"]
         assert '<a href="/forum/t/' in article.body_html  # credits the thread
+        assert 'rel="nofollow ugc"' in article.body_html  # a member's links stay marked as theirs
         assert count(ModerationLog, ModerationLog.action == "promote_to_kb") == 1
         assert not [h for h in search("smart lamp router").hits if h.type == "article"]  # drafts are not searchable
     assert app.test_client().get(f"/kb/{draft['slug']}").status_code == 404
@@ -168,7 +169,8 @@ def test_a_promoted_answer_is_a_draft_until_an_editor_publishes_it(app, world):
     published = eden.post(path, data={
         "csrf_token": form_token(eden, path), "title": "Smart lamp offline after changing your router",
         "summary": "Reset the lamp's network and use a 2.4 GHz network.", "category": "product-help",
-        "tags": "wifi, smart-home", "body": ANSWER + "\n\nStill offline? Ask our assistant for a person.",
+        "tags": "wifi, smart-home",
+        "body": ANSWER + "\n\nStill offline? See [the maker's guide](https://lamps.example/guide).",
         "publish": "1"})
     assert published.status_code == 303 and published.headers["Location"].endswith(f"/kb/{draft['slug']}")
     page = app.test_client().get(f"/kb/{draft['slug']}")
@@ -176,6 +178,7 @@ def test_a_promoted_answer_is_a_draft_until_an_editor_publishes_it(app, world):
     with app.app_context():
         article = db.session.get(Article, draft["article_id"])
         assert article.published and article.published_by_id is not None and article.tags == ["wifi", "smart-home"]
+        assert '<a href="https://lamps.example/guide" rel="nofollow ugc">' in article.body_html
         hits = search("smart lamp router offline").hits
         assert any(h.type == "article" and h.slug == draft["slug"] for h in hits)
     assert f'data-draft="{draft["article_id"]}"' not in eden.get("/kb/drafts").get_data(as_text=True)

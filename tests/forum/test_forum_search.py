@@ -147,3 +147,19 @@ def test_an_index_of_the_previous_schema_keeps_working_until_rebuilt(tmp_path):
         assert backend.query("desk", answered=True).hits[0].answered is True
     finally:
         backend.close()
+
+
+def test_articles_lead_when_relevance_is_close_and_open_questions_trail(app):
+    """The same text as an article, an answered thread and an open thread: curated first."""
+    text = "Pair the lamp again after a router change: reset its network in the app."
+    with app.app_context():
+        make_article("lamp-router", "Lamp offline after a router change", text, category="product-help")
+        casey, robin = member("casey@example.com"), member("robin@example.com")
+        answered = start_thread(casey, title="Lamp offline after a router change", body=text,
+                                category_slug="products-setup")
+        toggle_accept(casey, db.session.get(Post, answer(robin, answered, "Thanks, the reset worked.").id))
+        start_thread(robin, title="Lamp offline after a router change?", body=text, category_slug="products-setup")
+    results = app.test_client().get("/api/search?q=lamp+offline+router+change").get_json()["results"]
+    assert [(r["type"], r["answered"]) for r in results] == [("article", False), ("thread", True), ("thread", False)]
+    scores = [r["score"] for r in results]
+    assert scores[0] > scores[1] > scores[2]
