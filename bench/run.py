@@ -769,10 +769,13 @@ def summary(results: dict) -> str:
         else:
             m = lv["main"]
             lines.append(f"Live chat delivery ({m['chats']} chats, {m['streams']} SSE streams, {m['gunicorn']}, "
-                         f"{m['delivery']})")
-            for key in ("latency_customer_to_agent", "latency_agent_to_customer", "latency_all"):
+                         f"{m['database']}, {m['delivery']})")
+            for key, label in (("latency_customer_to_agent", "customer_to_agent"),
+                               ("latency_agent_to_customer", "agent_to_customer"), ("latency_all", "all"),
+                               ("post_customer", "customer POST"), ("post_agent", "agent POST"),
+                               ("burst_customer_to_agent", "burst, all at once")):
                 if m.get(key):
-                    lines.append(f"  {key[8:]:<18} p50 {m[key]['p50_ms']:.0f} ms   p95 {m[key]['p95_ms']:.0f} ms")
+                    lines.append(f"  {label:<18} p50 {m[key]['p50_ms']:.0f} ms   p95 {m[key]['p95_ms']:.0f} ms")
             lines.append(f"  acknowledged {m['messages_acknowledged']}, lost {m['messages_lost']}, send errors "
                          f"{m['send_errors']}; target p95 <= {lv['target_p95_ms']} ms: "
                          f"{'MET' if lv['meets_target'] else 'NOT MET'}")
@@ -816,6 +819,9 @@ def parse_args(argv=None):
     ap.add_argument("--skip", default="",
                     help="comma-separated sections to skip: search,pages,quality,detector,chat,live,forum")
     ap.add_argument("--chat-conversations", type=int, help="conversations of 8 turns for the chat run (default 25)")
+    ap.add_argument("--live-database-url", default=os.environ.get("BENCH_LIVE_DATABASE_URL"),
+                    help="PostgreSQL for the live section, e.g. postgresql://postgres@127.0.0.1:5432/bench "
+                         "(default: BENCH_LIVE_DATABASE_URL, else a SQLite file); its tables are reused")
     ap.add_argument("--output", default=str(RESULTS), help="where to write the JSON (default bench/results.json)")
     args = ap.parse_args(argv)
     if args.sizes:
@@ -901,7 +907,8 @@ def main(argv=None) -> int:
             meter = CpuMeter()
             try:
                 results["live"] = live.bench_live(latency_stats, log, chats=10 if args.quick else 50,
-                                                  ramp=() if args.quick else (100, 150, 200))
+                                                  ramp=() if args.quick else (100, 150, 200),
+                                                  database_url=args.live_database_url)
                 results["cpu_usage"]["live"] = meter.result()
             except Exception as exc:  # noqa: BLE001
                 results["live"] = {"error": f"{exc.__class__.__name__}: {str(exc)[:2000]}",

@@ -18,3 +18,15 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def commit_and_keep() -> None:
+    """Commit without expiring what this session loaded: for a request that answers with the
+    rows it just wrote. A plain commit expires them, and reading one afterwards opens a
+    second transaction to load it again (three more round trips on PostgreSQL)."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True

@@ -16,7 +16,7 @@ from flask import current_app
 from portal.auth.models import User
 from portal.chat.models import Conversation, Message
 from portal.chat.rasa_client import BotUnavailable
-from portal.extensions import db
+from portal.extensions import commit_and_keep, db
 from portal.live.events import publish
 from portal.models import utcnow
 from portal.support.models import AgentPresence, Team, Ticket, TicketEvent
@@ -70,8 +70,15 @@ def can_see(user: User, ticket: Ticket) -> bool:
     return user.has_role("agent") and (ticket.assignee_id == user.id or ticket.team_id in team_ids(user))
 
 
+# The assignee comes with the ticket, but not their roles and teams again: on a live desk the
+# assignee is nearly always the signed-in agent, who is loaded with both already.
+_ASSIGNEE_ONLY = sa.orm.joinedload(Ticket.assignee).options(sa.orm.lazyload(User.roles),
+                                                             sa.orm.lazyload(User.teams))
+
+
 def ticket_for(user: User, number: str) -> Ticket:
-    ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number)) if isinstance(number, str) else None
+    ticket = (db.session.scalar(sa.select(Ticket).where(Ticket.number == number).options(_ASSIGNEE_ONLY))
+              if isinstance(number, str) else None)
     if ticket is None or not can_see(user, ticket):
         raise NotFound("No such ticket.")  # no hint that another team's ticket exists
     return ticket
@@ -272,7 +279,7 @@ def agent_reply(number: str, agent: User, text: str, client_id: str | None = Non
     ticket.first_responded_at = ticket.first_responded_at or utcnow()
     if ticket.status == "pending":
         ticket.status = "open"
-    db.session.commit()
+    commit_and_keep()  # the answer is the message just stored
     if conv.status != "live":  # the customer is not in the chat: tell them by email too
         from portal.support.mail import notify_customer_of_reply
 
@@ -409,5 +416,5 @@ def customer_message_to_agent(conv: Conversation, message: Message) -> Ticket | 
             ticket.status = "open"
         if ticket.assignee_id is None:  # still waiting in the queue: the queue shows the news
             publish(None, "queue", {"ticket": ticket.number, "change": "message"}, audience="staff")
-    db.session.commit()
+    commit_and_keep()  # the customer's answer is the message just stored
     return ticket

@@ -215,7 +215,9 @@ def transcript_of(conv: Conversation) -> list[dict]:
 
 def open_ticket_for(conv: Conversation, any_status: bool = False) -> Ticket | None:
     """The conversation's open ticket (or, with any_status, its newest one)."""
-    query = sa.select(Ticket).where(Ticket.conversation_id == conv.id).order_by(Ticket.id.desc())
+    # Callers read the ticket's own columns: no eager join of the assignee (with their roles and teams).
+    query = (sa.select(Ticket).where(Ticket.conversation_id == conv.id).order_by(Ticket.id.desc())
+             .options(sa.orm.lazyload(Ticket.assignee), sa.orm.lazyload(Ticket.team)))
     if not any_status:
         query = query.where(Ticket.status.in_(("open", "pending")))
     return db.session.scalar(query.limit(1))

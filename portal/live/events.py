@@ -88,8 +88,8 @@ def sse_stream(conversation_ids: list[int | None], after: int, staff: bool) -> I
         for row in rows:
             after = row["id"]
             yield f"id: {after}\nevent: {row['kind']}\ndata: {json.dumps(row, separators=(',', ':'))}\n\n"
-        if rows:
-            continue
+        if len(rows) == MAX_BATCH:
+            continue  # more are waiting; otherwise `seen` tells wait() whether anything came since the query
         now = time.monotonic()
         if now >= deadline:
             return

@@ -36,17 +36,22 @@ class Notifier:
         self._redis_url = redis_url
         self._redis = None
         self._listener: threading.Thread | None = None
+        self._subscribed = False  # the listener hears Redis now, this process's own wake-ups included
         self._lock = threading.Lock()
 
     # ---- publishing side
     def wake(self, channel: str) -> None:
-        self._wake_local(channel)
         client = self._client()
         if client is not None:
+            # Redis brings the wake-up back to this process too: waking here as well would make
+            # every local stream read the database twice for one event.
             try:
                 client.publish(REDIS_PREFIX + channel, "1")
+                if self._subscribed:
+                    return
             except Exception as exc:  # noqa: BLE001  (the database still has the event; streams poll)
                 log.warning("live: redis publish failed: %s", exc)
+        self._wake_local(channel)
 
     def _wake_local(self, channel: str) -> None:
         with self._guard:
@@ -145,12 +150,21 @@ class Notifier:
                 client = redis.Redis.from_url(self._redis_url, socket_connect_timeout=2)
                 pubsub = client.pubsub(ignore_subscribe_messages=True)
                 pubsub.psubscribe(REDIS_PREFIX + "*")
+                # Past the subscription's confirmation, this process hears its own wake-ups.
+                first = pubsub.get_message(timeout=2)
+                self._subscribed = True
+                if first:
+                    self._heard(first)
                 for message in pubsub.listen():
-                    channel = message.get("channel")
-                    if isinstance(channel, bytes):
-                        channel = channel.decode()
-                    if isinstance(channel, str) and channel.startswith(REDIS_PREFIX):
-                        self._wake_local(channel[len(REDIS_PREFIX):])
+                    self._heard(message)
             except Exception as exc:  # noqa: BLE001  (reconnect; streams keep polling meanwhile)
+                self._subscribed = False
                 log.warning("live: redis listener reconnecting after %s", exc)
                 time.sleep(1)
+
+    def _heard(self, message: dict) -> None:
+        channel = message.get("channel")
+        if isinstance(channel, bytes):
+            channel = channel.decode()
+        if isinstance(channel, str) and channel.startswith(REDIS_PREFIX):
+            self._wake_local(channel[len(REDIS_PREFIX):])

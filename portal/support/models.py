@@ -52,7 +52,8 @@ class Ticket(db.Model):
     subject: Mapped[str] = mapped_column(sa.String(200), default="")
     customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
-    conversation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("chat_conversations.id", ondelete="SET NULL"))
+    conversation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("chat_conversations.id", ondelete="SET NULL"),
+                                                        index=True)  # the chat's open ticket, on every live message
     briefing: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     transcript: Mapped[list] = mapped_column(sa.JSON, default=list)
     sla_due_at: Mapped[datetime]  # first response due (SLA_HOURS by priority)

@@ -4,6 +4,7 @@ live delivery by polling and by Server-Sent Events. Rasa is the stand-in from te
 from __future__ import annotations
 
 import json
+import os
 import threading
 
 import pytest
@@ -327,3 +328,66 @@ def test_a_wake_up_reaches_only_the_streams_of_that_conversation(monkeypatch):
     assert woke["c1"] < 1.0  # at once (0.05 s after it started waiting)
     assert woke["c2"] >= 1.9  # slept on until its own timeout: nobody woke it
     assert notifier.version("c1") == 1 and notifier.version("c2") == 0
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a Redis server (REDIS_URL); CI sets it")
+def test_with_redis_a_wake_up_reaches_local_streams_once_through_redis():
+    """The wake-up goes out through Redis and comes back to this process too: the streams here
+    are woken by that echo, once, not a second time by a local shortcut (each wake-up costs
+    every woken stream a database read)."""
+    import time
+
+    from portal.live.notify import Notifier
+
+    notifier = Notifier(os.environ["REDIS_URL"])
+    woke = threading.Event()
+    waiter = threading.Thread(target=lambda: (notifier.wait(["c7"], {"c7": 0}, timeout=5.0), woke.set()))
+    waiter.start()
+    deadline = time.monotonic() + 5
+    while not notifier._subscribed and time.monotonic() < deadline:  # the listener starts with the first wait
+        time.sleep(0.02)
+    assert notifier._subscribed
+    notifier.wake("c7")
+    assert woke.wait(2.0)  # through Redis, at once
+    time.sleep(0.3)  # room for a second, duplicate wake-up to arrive
+    assert notifier.version("c7") == 1
+    waiter.join()
+
+
+def test_a_live_message_is_one_short_transaction_each_way(live_app):
+    """A customer's message to the agent and the agent's answer each take one transaction with
+    a handful of statements, and answering does not open a second one to reload what was just
+    written. Every statement is a round trip on PostgreSQL under the desk's busiest load."""
+    from sqlalchemy import event
+
+    customer, conv_id, number = escalate(live_app)
+    alex = signed_in(live_app, "alex@example.com")
+    assert alex.post(f"/api/agent/tickets/{number}/claim", headers=alex.csrf).status_code == 200
+    customer_headers = csrf_headers(customer)
+    with live_app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def statement(conn, cursor, sql, params, context, executemany):
+        seen.append(sql)
+
+    def begin(conn):
+        seen.append("BEGIN")
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "begin", begin)
+    try:
+        seen.clear()
+        response = customer.post("/api/chat/messages", json={"text": "still there?", "conversation_id": conv_id},
+                                 headers=customer_headers)
+        assert response.status_code == 201 and response.get_json()["message"]["text"] == "still there?"
+        assert seen.count("BEGIN") == 1, seen
+        assert len(seen) - 1 <= 10, seen
+        seen.clear()
+        response = alex.post(f"/api/agent/tickets/{number}/messages", json={"text": "Yes, here."}, headers=alex.csrf)
+        assert response.status_code == 201 and response.get_json()["author"] == "Alex"
+        assert seen.count("BEGIN") == 1, seen
+        assert len(seen) - 1 <= 8, seen
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "begin", begin)
