@@ -777,10 +777,11 @@ def summary(results: dict) -> str:
                 if m.get(key):
                     lines.append(f"  {label:<18} p50 {m[key]['p50_ms']:.0f} ms   p95 {m[key]['p95_ms']:.0f} ms")
             lines.append(f"  acknowledged {m['messages_acknowledged']}, lost {m['messages_lost']}, send errors "
-                         f"{m['send_errors']}; target p95 <= {lv['target_p95_ms']} ms: "
+                         f"{m['send_errors']}, streams refused (polling) {m.get('streams_polling', 0)}; target p95 <= {lv['target_p95_ms']} ms: "
                          f"{'MET' if lv['meets_target'] else 'NOT MET'}")
             for r in lv["ramp"]:
                 lines.append(f"  ramp {r['chats']} chats: lost {r['messages_lost']}, errors {r['send_errors']}, "
+                             f"polling {r.get('streams_polling', 0)}, "
                              f"p95 {r['p95_ms']} ms")
             lines.append(f"  most concurrent live chats with no message lost: {lv['most_concurrent_chats_with_no_loss']}")
     if results.get("forum"):

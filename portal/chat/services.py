@@ -59,6 +59,18 @@ def already_sent(conv: Conversation, client_id: str | None, sender: str) -> Mess
                                                       Message.client_id == client_id, Message.sender == sender))
 
 
+def conversation_of_retry(client_id: str | None, user_id: int | None, visitor_id: str | None) -> Conversation | None:
+    """A first message sent again after its answer was lost has no conversation id yet: the
+    conversation its first try started, so the retry does not open a second one."""
+    if client_id is None or (user_id is None and visitor_id is None):
+        return None
+    owner = (Conversation.user_id == user_id if user_id is not None
+             else sa.and_(Conversation.user_id.is_(None), Conversation.visitor_id == visitor_id))
+    return db.session.scalar(sa.select(Conversation).join(Conversation.messages)
+                             .where(Message.client_id == client_id, Message.sender == "customer", owner)
+                             .order_by(Conversation.id.desc()).limit(1))
+
+
 def validate_text(text) -> str:
     if not isinstance(text, str):
         raise ChatError("'text' must be a string.")

@@ -5,6 +5,7 @@ from portal.chat import bp
 from portal.chat.services import (
     ChatError,
     already_sent,
+    conversation_of_retry,
     find_conversation,
     leave_message,
     post_customer_message,
@@ -49,7 +50,7 @@ def post_message():
         if conv_id:
             conv = find_conversation(conv_id, user_id, visitor)
         else:
-            conv = start_conversation(user_id, visitor)
+            conv = conversation_of_retry(client_id, user_id, visitor) or start_conversation(user_id, visitor)
         email = current_user.email if current_user.is_authenticated else None
         earlier = already_sent(conv, client_id, "customer")
         if earlier is not None:  # a retry of a message we stored: acknowledge it again, store nothing

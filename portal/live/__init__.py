@@ -11,8 +11,9 @@ bp = Blueprint("live", __name__)
 def init_app(app) -> None:
     from portal.live import views  # noqa: F401  (routes)
     from portal.live.events import install_commit_hook
-    from portal.live.notify import Notifier
+    from portal.live.notify import Notifier, StreamSlots
 
     app.extensions["live_notifier"] = Notifier(app.config.get("REDIS_URL"), app)
+    app.extensions["live_stream_slots"] = StreamSlots()
     install_commit_hook()
     app.register_blueprint(bp)

@@ -24,6 +24,25 @@ def channel_for(conversation_id: int | None) -> str:
     return "queue" if conversation_id is None else f"c{conversation_id}"
 
 
+class StreamSlots:
+    """How many Server-Sent Event streams this process has open: each holds a worker thread."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.open = 0
+
+    def take(self, limit: int) -> bool:
+        with self._lock:
+            if self.open >= limit:
+                return False
+            self.open += 1
+            return True
+
+    def give_back(self) -> None:
+        with self._lock:
+            self.open = max(0, self.open - 1)
+
+
 class Notifier:
     def __init__(self, redis_url: str | None, app=None):
         self._app = app

@@ -1,6 +1,6 @@
 """The customer's side of live delivery: events for their own conversation, and typing."""
 
-from flask import Response, jsonify, request, stream_with_context
+from flask import Response, current_app, jsonify, request, stream_with_context
 
 from portal.chat.services import ChatError, find_conversation
 from portal.chat.views import _owner
@@ -21,11 +21,23 @@ def last_event_id() -> int:
 
 
 def event_response(conversation_ids: list, after: int, staff: bool):
-    """SSE when the client asks for text/event-stream; otherwise one JSON batch (polling)."""
+    """SSE when the client asks for text/event-stream; otherwise one JSON batch (polling).
+
+    A stream holds one of the worker's threads for as long as it is open. When this worker's
+    stream slots (SSE_MAX_STREAMS) are taken, the stream is refused with 503: the widget and
+    the console then follow by polling, and the threads left keep answering messages."""
     if "text/event-stream" in request.headers.get("Accept", ""):
-        return Response(stream_with_context(sse_stream(conversation_ids, after, staff)),
-                        mimetype="text/event-stream",
-                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        slots = current_app.extensions["live_stream_slots"]
+        if not slots.take(current_app.config["SSE_MAX_STREAMS"]):
+            response, status = json_error(503, "Live streams are busy on this server: follow by polling "
+                                               "this address with ?after=<last event id>.")
+            response.headers["Retry-After"] = "5"
+            return response, status
+        response = Response(stream_with_context(sse_stream(conversation_ids, after, staff)),
+                            mimetype="text/event-stream",
+                            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        response.call_on_close(slots.give_back)  # the server closes every response, finished or cut off
+        return response
     rows = events_after(conversation_ids, after, staff)
     return jsonify({"events": rows, "last_event_id": rows[-1]["id"] if rows else after})
 

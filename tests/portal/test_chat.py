@@ -328,3 +328,20 @@ def test_bot_links_must_be_our_own_pages_and_keep_their_kind():
     ]}})
     assert reply.articles == [{"title": "Lamp won't pair", "url": "/forum/t/3-lamp", "type": "thread"},
                               {"title": "Reset", "url": "/kb/reset", "type": "article"}]
+
+
+def test_a_first_message_sent_again_after_a_lost_answer_stays_in_one_conversation(chat_app, rasa):
+    """The widget re-sends with the same client_id when an answer is lost; the first message
+    has no conversation id yet, and the retry must not start a second conversation."""
+    client = chat_app.test_client()
+    headers = csrf_headers(client)
+    first = send(client, "where is my parcel", headers=headers, client_id="w-first-1").get_json()
+    again = send(client, "where is my parcel", headers=headers, client_id="w-first-1").get_json()
+    assert again["conversation_id"] == first["conversation_id"] and again["duplicate"] is True
+    assert [m.text for m in stored(chat_app, Message) if m.sender == "customer"] == ["where is my parcel"]
+    assert len(stored(chat_app, Conversation)) == 1
+    assert len(rasa.received) == 1  # the bot heard it once
+    # Another visitor using the same id is somebody else's first message, in their own conversation.
+    other = chat_app.test_client()
+    theirs = send(other, "where is my parcel", headers=csrf_headers(other), client_id="w-first-1").get_json()
+    assert theirs["conversation_id"] != first["conversation_id"] and "duplicate" not in theirs

@@ -391,3 +391,28 @@ def test_a_live_message_is_one_short_transaction_each_way(live_app):
     finally:
         event.remove(engine, "before_cursor_execute", statement)
         event.remove(engine, "begin", begin)
+
+
+def test_when_a_workers_stream_slots_are_taken_clients_are_told_to_poll(make_app, rasa):
+    """Each open stream holds a worker thread. Past SSE_MAX_STREAMS the stream is refused with
+    503 (the widget and console then poll) and polling still answers; a closed stream frees
+    its slot."""
+    app = make_app(BOT_SERVICE_TOKEN="svc", CHAT_RATE_LIMIT="1000 per minute", BUSINESS_HOURS="always",
+                   SSE_STREAM_SECONDS=30, SSE_MAX_STREAMS=1)
+    app.extensions["rasa"] = RasaClient(rasa.url, timeout=2)
+    customer, conv_id, _ = escalate(app)
+    url = f"/api/chat/conversations/{conv_id}/events"
+    sse = {"Accept": "text/event-stream"}
+    first = customer.get(url, headers=sse, buffered=False)
+    assert first.status_code == 200 and first.mimetype == "text/event-stream"
+    assert next(first.response).startswith(b"retry:")  # it is open and streaming
+    refused = customer.get(url, headers=sse)
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
+    assert "polling" in refused.get_json()["error"]["message"]
+    polled = customer.get(f"{url}?after=0")
+    assert polled.status_code == 200 and "last_event_id" in polled.get_json()
+    first.close()  # the browser went away: the slot is free again
+    again = customer.get(url, headers=sse, buffered=False)
+    assert again.status_code == 200
+    again.close()
+    assert app.extensions["live_stream_slots"].open == 0
