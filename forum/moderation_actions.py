@@ -126,6 +126,9 @@ def flag_post(post: Post, user, reason: str, note: str = "") -> Flag:
         raise ModerationError(f"Keep the note under {MAX_FLAG_NOTE} characters (it has {len(note)}).")
     if reason == "other" and not note:
         raise ModerationError("Tell the moderators what is wrong with this post when you choose “other”.")
+    # Members flagging the same post at the same moment take turns, so the last of them counts
+    # every flag and the auto-hide is not missed (PostgreSQL; SQLite has one writer at a time).
+    db.session.execute(sa.select(Post.id).where(Post.id == post.id).with_for_update())
     already = db.session.scalar(sa.select(Flag.id).where(Flag.post_id == post.id, Flag.user_id == user.id))
     if already is not None:
         raise Conflict("You have already flagged this post; the moderators have your report.")
@@ -149,6 +152,13 @@ def auto_hide_if_flagged(post: Post) -> bool:
     if members < threshold:
         return False
     reason = f"auto-hidden after {threshold} flags"
+    # Only the request that actually moves the post from published hides it and writes the log
+    # entry: two that counted enough flags at once would otherwise both do it.
+    moved = db.session.execute(sa.update(Post).where(Post.id == post.id, Post.status == "published")
+                               .values(status="hidden", hidden_reason=reason, hidden_by_id=None)
+                               .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        return False
     post.hidden_reason, post.hidden_by_id = reason, None
     _set_status(post, "hidden", "hidden")
     log_action(None, "auto_hide", "post", post.id, reason, flags=members, thread_id=post.thread_id)

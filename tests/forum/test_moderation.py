@@ -307,6 +307,46 @@ def test_three_members_flagging_hide_the_post_until_a_moderator_looks(thread_wit
     assert f'data-post="{post_id}" data-flags="3"' in queue
 
 
+def test_members_flagging_at_the_same_moment_still_reach_the_auto_hide(thread_with_reply, monkeypatch):
+    """Two members flag at once with the threshold at two. Each request counts the flags a
+    moment after writing its own (slowed here to make the overlap certain): without taking
+    turns on the post, each would count only its own flag and the post would stay up."""
+    import threading
+    import time
+
+    from forum import moderation_actions
+
+    app, ids, thread_id, post_id = thread_with_reply
+    with app.app_context():
+        set_setting("auto_hide_flags", 2)
+        db.session.commit()
+    counting = moderation_actions.auto_hide_if_flagged
+
+    def slow_count(post):
+        time.sleep(0.3)
+        return counting(post)
+
+    monkeypatch.setattr(moderation_actions, "auto_hide_if_flagged", slow_count)
+    members = [browser(app, "sam"), browser(app, "alex")]
+    barrier = threading.Barrier(2)
+    codes = []
+
+    def flag(member):
+        barrier.wait()
+        codes.append(member.post(f"/forum/p/{post_id}/flag", {"reason": "spam"}).status_code)
+
+    threads = [threading.Thread(target=flag, args=(m,)) for m in members]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert codes == [303, 303]
+    with app.app_context():
+        assert count(Flag, Flag.post_id == post_id) == 2
+        assert reload(Post, post_id).status == "hidden"
+        assert len(log_entries("auto_hide")) == 1
+
+
 def test_flags_from_one_member_or_the_system_do_not_add_up(thread_with_reply):
     app, ids, thread_id, post_id = thread_with_reply
     with app.app_context():
