@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
+from bot.order_numbers import find_order_number, normalise_order_number
 from portal.extensions import db
 from portal.models import utcnow
 from portal.support.models import Team, Ticket, TicketEvent
@@ -17,8 +19,10 @@ HANDOFF_REASONS = ("requested_human", "angry", "frustrated_rising", "abuse", "bo
                    "forum_thread")
 WANTS = {
     "order_status": "to know where their order is",
+    "change_order": "to cancel or change an order",
     "cancel_order": "to cancel or change an order",
     "delivery_problem": "their delivery sorted out",
+    "return_item": "to return an item",
     "return": "to return an item",
     "refund": "their refund",
     "billing": "a billing error (possibly a double charge) corrected",
@@ -91,12 +95,85 @@ def team_for(category: str | None) -> Team | None:
     return teams.get(category or "general") or teams.get("general")
 
 
+# Turns that never carry the problem: pleasantries, yes/no, thanks, ratings, the portal's triggers.
+NOT_A_PROBLEM = {"greet", "goodbye", "affirm", "deny", "thanks", "rate", "chitchat", "bot_challenge",
+                 "EXTERNAL_agent_done", "EXTERNAL_handed_back"}
+# A message made only of these words is a pleasantry, whatever NLU called it.
+PLEASANTRIES = frozenset("""
+    hi hiya hello hey there good morning afternoon evening team all everyone again how are you u hope
+    you're youre well doing today thanks thank so much a lot cheers ok okay yes yeah yep no nope sure
+    great fine bye please i i'm im am just wanted to say the support hiya hey
+""".split())
+SHORT_WORDS = 3
+
+
+def problem_message(customer: list[dict]) -> dict:
+    """The customer message that carries the issue, for the briefing, the subject and the agent's
+    first line: not the greeting or the opening pleasantry that happened to come first.
+
+    Each message is weighed by what it tells an agent: a topical intent (a complaint counts for
+    less: it says how, not what), an order number, its length, then its frustration as a tie-break;
+    greetings, yes/no, thanks, button presses and very short replies do not count. The earliest
+    of equals wins: that is where the customer first said it.
+    """
+    best, best_score = None, 0.0
+    for message in customer:
+        score = _problem_weight(message)
+        if score > best_score:
+            best, best_score = message, score
+    if best is not None:
+        return best
+    typed = [m for m in customer if not (m.get("text") or "").startswith("/")]
+    return (typed or customer or [{}])[0]
+
+
+def _problem_weight(message: dict) -> float:
+    text = (message.get("text") or "").strip()
+    intent = message.get("intent")
+    words = len(text.split())
+    order = find_order_number(text) or any(e.get("entity") == "order_number" for e in message.get("entities") or [])
+    pleasantry = all(w in PLEASANTRIES for w in re.findall(r"[a-z']+", text.lower()))
+    if not text or text.startswith("/") or intent in NOT_A_PROBLEM or (pleasantry and not order):
+        return 0.0
+    if words < SHORT_WORDS and not order:
+        return 0.0
+    level = (message.get("frustration") or {}).get("level")
+    weight = 1.0 + min(words, 25) / 25
+    if intent in WANTS:
+        weight += 1.5 if intent == "complaint" else 3.0
+    if order:
+        weight += 2.0
+    return weight + 0.25 * LEVEL_RANK.get(level or "calm", 0)
+
+
+def order_details(customer: list[dict], problem: dict) -> dict:
+    """Entities the customer gave, the order number in one canonical form (bot/order_numbers.py),
+    and found in the text when NLU tagged none (or Rasa was down and nothing was tagged)."""
+    entities: dict = {}
+    for m in customer:
+        for e in m.get("entities") or []:
+            if not (e.get("entity") and e.get("value")):
+                continue
+            value = e["value"]
+            if e["entity"] == "order_number":
+                value = normalise_order_number(value, m.get("text"))
+                if value is None:
+                    continue
+            entities.setdefault(e["entity"], value)
+    if "order_number" not in entities:
+        for m in [problem, *customer]:
+            number = find_order_number(m.get("text") or "") if not (m.get("text") or "").startswith("/") else None
+            if number:
+                entities["order_number"] = number
+                break
+    return entities
+
+
 def build_briefing(transcript: list[dict], reason: str) -> dict:
     """What an agent needs before saying a word: problem, want, what was tried, mood."""
     customer = [m for m in transcript if m.get("sender") == "customer" and m.get("text")]
     bot = [m for m in transcript if m.get("sender") == "bot"]
-    substantive = [m for m in customer if m.get("intent") not in (None, "greet", "affirm", "deny", "thanks")]
-    first = (substantive or customer or [{}])[0]
+    first = problem_message(customer)
     intents = [m.get("intent") for m in customer if m.get("intent") in WANTS]
     articles = []
     for m in bot:
@@ -109,11 +186,7 @@ def build_briefing(transcript: list[dict], reason: str) -> dict:
             if b.get("title") and b["title"] not in offered:
                 offered.append(b["title"])
     levels = [m.get("frustration", {}).get("level") for m in customer if m.get("frustration")]
-    entities = {}
-    for m in customer:
-        for e in m.get("entities") or []:
-            if e.get("entity") and e.get("value"):
-                entities.setdefault(e["entity"], e["value"])
+    entities = order_details(customer, first)
     return {
         "problem": (first.get("text") or "")[:200],
         "wants": WANTS.get(intents[-1], "help from a person") if intents else "help from a person",
