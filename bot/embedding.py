@@ -107,8 +107,33 @@ class SentenceEncoder:
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         for start in range(0, len(order), self.batch_size):
             chunk = order[start:start + self.batch_size]
-            out[chunk] = self._forward([ids[i] for i in chunk])
+            out[chunk] = self._forward([ids[i] for i in chunk])[0]
         return out
+
+    def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                         ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Sentence vector and one contextual vector per character span, for each text.
+
+        A span's vector is the mean of the last layer's word pieces that overlap it
+        (a span the model did not see, e.g. past the 256-piece limit, gets the sentence
+        vector). This is how the bot gives Rasa per-token features for its own tokens.
+        """
+        encodings = self.tokenizer.encode_batch([t or "" for t in texts])
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        by_index: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start:start + self.batch_size]
+            sentences, hidden = self._forward([encodings[i].ids for i in chunk], keep_hidden=True)
+            for row, i in enumerate(chunk):
+                offsets = encodings[i].offsets
+                pieces = hidden[row]
+                vectors = np.empty((len(spans[i]), DIMENSIONS), dtype=np.float32)
+                for n, (begin, end) in enumerate(spans[i]):
+                    # positions 0 and len-1 are [CLS] and [SEP], with offsets (0, 0)
+                    hits = [p for p in range(1, len(offsets) - 1) if offsets[p][0] < end and offsets[p][1] > begin]
+                    vectors[n] = pieces[hits].mean(axis=0) if hits else sentences[row]
+                by_index[i] = (sentences[row], vectors)
+        return [by_index[i] for i in range(len(texts))]
 
     def embed_one(self, text: str) -> np.ndarray:
         """One text's embedding, cached (the bot sees the same short texts often)."""
@@ -125,7 +150,9 @@ class SentenceEncoder:
         vector.setflags(write=False)  # shared through the cache
         return vector
 
-    def _forward(self, batch_ids: list[list[int]]) -> np.ndarray:
+    def _forward(self, batch_ids: list[list[int]], keep_hidden: bool = False,
+                 ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Unit sentence vectors (batch, 384) and, if asked, the last layer's pieces."""
         length = max(len(i) for i in batch_ids)
         ids = np.zeros((len(batch_ids), length), dtype=np.int64)
         mask = np.zeros((len(batch_ids), length), dtype=np.float32)
@@ -136,7 +163,8 @@ class SentenceEncoder:
         summed = np.einsum("bld,bl->bd", hidden, mask)
         pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        sentences = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        return sentences, (hidden.astype(np.float32) if keep_hidden else None)
 
     def hidden_states(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Last layer's token vectors, (batch, length, 384), for padded ids and mask."""
