@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.triggers import handoff_reason
 from bot.frustration import ConversationMood
+from bot.order_numbers import find_order_number, normalise_order_number
 
 INSULT_CONFIDENCE = 0.6
 
@@ -48,6 +49,8 @@ def turn_slots(tracker: Tracker) -> dict[str, Any]:
         fallbacks = 0
     if intent == "request_human":
         human += 1
+    # Sarcasm is read per message: "great, thanks so much" is thanks only when it is not sarcastic.
+    sarcastic = bool(result and "sarcasm" in (getattr(result, "signals", None) or ()))
     reason = handoff_reason(intent=intent, mood=mood, abuse_count=abuse, human_requests=human,
                             consecutive_fallbacks=fallbacks, abusive_turn=abusive, prior_level=prior_level)
     return {
@@ -58,10 +61,40 @@ def turn_slots(tracker: Tracker) -> dict[str, Any]:
         "failed_turns": float(fallbacks),
         "human_requests": float(human),
         "handoff_reason": reason,
+        "sarcasm": sarcastic,
     }
+
+
+def order_number_in_text(tracker: Tracker) -> dict[str, Any]:
+    """The order number the customer wrote when NLU tagged none ("order no. 48213")."""
+    latest = tracker.latest_message or {}
+    text = latest.get("text") or ""
+    if text.startswith("/") or any(e.get("entity") == "order_number" for e in latest.get("entities") or []):
+        return {}
+    number = find_order_number(text)
+    return {"order_number": number} if number else {}
+
+
+def previous_value(tracker: Tracker, slot: str) -> Any:
+    """The slot's value before the newest user message (what a bad extraction must not erase)."""
+    value, seen_user = None, False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == slot:
+            value = event.get("value")
+            break
+    return value
 
 
 class ValidatePredefinedSlots(ValidationAction):
     async def extract_conversation_mood(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                         domain: DomainDict) -> dict[str, Any]:
-        return turn_slots(tracker)
+        return {**turn_slots(tracker), **order_number_in_text(tracker)}
+
+    async def validate_order_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> dict[str, Any]:
+        """One canonical form (bot/order_numbers.py); a tagged price or phone number keeps the old value."""
+        text = (tracker.latest_message or {}).get("text") or ""
+        number = normalise_order_number(value, text)
+        return {"order_number": number if number else previous_value(tracker, "order_number")}

@@ -18,7 +18,7 @@ from bot.actions.triggers import category_for, handoff_reason
 from bot.frustration import ConversationMood
 
 MOOD_SLOTS = ("conversation_mood", "frustration_score", "frustration_level", "abuse_count", "failed_turns",
-              "human_requests", "handoff_reason")
+              "human_requests", "handoff_reason", "sarcasm")
 # As in domain.yml: the mood slots have custom mappings filled by ValidatePredefinedSlots.
 DOMAIN = {"slots": {name: {"type": "any", "mappings": [{"type": "custom"}]} for name in MOOD_SLOTS}}
 
@@ -277,3 +277,64 @@ def test_an_intent_the_portal_triggers_does_not_count_as_the_customers_words():
     assert after["abuse_count"] == slots["abuse_count"]
     assert ConversationMood.from_dict(after["conversation_mood"]).scores == \
         ConversationMood.from_dict(slots["conversation_mood"]).scores
+
+
+# ---- replies that fit the mood (issue 11): sarcasm and order numbers -------------------------
+
+@pytest.fixture
+def signals(monkeypatch):
+    """The detector's signals for the next turns, whatever it scores (it is being recalibrated)."""
+    from types import SimpleNamespace
+
+    chosen: list[str] = []
+    original = ConversationMood.add_turn
+
+    def add_turn(self, text):
+        result = original(self, text)
+        return SimpleNamespace(**{**result.to_dict(), "signals": list(chosen)})
+
+    monkeypatch.setattr(ConversationMood, "add_turn", add_turn)
+    return chosen
+
+
+def test_sarcasm_is_a_slot_for_the_turn_it_was_said_in(signals):
+    signals.append("sarcasm")
+    events = [user("great, thanks so much. a week without a washing machine", "thanks")]
+    slots = slots_after(events)
+    assert slots["sarcasm"] is True
+    signals.clear()
+    events.append(user("thank you, that's sorted now", "thanks"))
+    assert slots_after(events, slots)["sarcasm"] is False
+
+
+def test_a_button_press_is_never_sarcastic(signals):
+    signals.append("sarcasm")
+    assert slots_after([user("/affirm", "affirm", 1.0)])["sarcasm"] is False
+
+
+def validated(events, slots=None, entity_value=None):
+    """Slots after action_validate_slot_mappings, with order_number as action_extract_slots set it."""
+    events = list(events)
+    if entity_value is not None:
+        events.append({"event": "slot", "name": "order_number", "value": entity_value})
+    domain = {"slots": {**DOMAIN["slots"], "order_number": {"type": "text", "mappings": [
+        {"type": "from_entity", "entity": "order_number"}]}}}
+    dispatcher = CollectingDispatcher()
+    out = asyncio.run(ValidatePredefinedSlots().run(dispatcher, tracker(events, slots), domain))
+    return {e["name"]: e["value"] for e in out if e["event"] == "slot"}
+
+
+def test_an_order_number_nlu_missed_is_read_from_the_text():
+    assert validated([user("where is order no. 48213?", "order_status")])["order_number"] == "48213"
+    assert validated([user("my parcel bn1048231 is late", "delivery_problem")])["order_number"] == "BN-1048231"
+    assert "order_number" not in validated([user("call me on 07700 900123", "account")])
+    assert "order_number" not in validated([user("/order_status", "order_status", 1.0)])
+
+
+def test_a_tagged_order_number_is_normalised_and_a_tagged_non_order_keeps_the_old_one():
+    tagged = [user("where is order #48213", "order_status", entities=[{"entity": "order_number", "value": "#48213"}])]
+    assert validated(tagged, entity_value="#48213")["order_number"] == "48213"
+    earlier = [user("order BN-1048231 is late", "delivery_problem"),
+               {"event": "slot", "name": "order_number", "value": "BN-1048231"}]
+    phone = user("call me on 07700 900123", "account", entities=[{"entity": "order_number", "value": "07700"}])
+    assert validated([*earlier, phone], entity_value="07700")["order_number"] == "BN-1048231"
