@@ -140,7 +140,9 @@ def _stop(proc: subprocess.Popen | None) -> None:
 
 BOT = ROOT / "bot"
 BOT_PYTHON = BOT / ".venv" / "bin" / "python"
-MODEL = BOT / "models" / "calmline.tar.gz"
+# CALMLINE_BOT_MODEL tries a model trained elsewhere (e.g. bot/results/models/...) without
+# touching the one `make bot-train` owns.
+MODEL = Path(os.environ.get("CALMLINE_BOT_MODEL") or BOT / "models" / "calmline.tar.gz")
 RASA_STARTUP_TIMEOUT = 240.0
 RASA_TOKEN = "stack-rasa-token"
 SERVICE_TOKEN = "stack-service-token"
