@@ -15,3 +15,26 @@ def test_rasa_data_validate_is_clean():
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "No story structure conflicts found" in result.stdout + result.stderr
+
+
+def test_replies_for_an_upset_customer_acknowledge_and_offer_a_person():
+    """Issue 11: every fallback, out-of-scope and "thanks that is not thanks" reply for a customer
+    who is annoyed or worse offers a person and never says the bot can't help. utter_default is
+    also what action_default_fallback says, so its variations carry the mood as conditions."""
+    import re
+
+    import yaml
+
+    responses = yaml.safe_load((BOT / "domain.yml").read_text())["responses"]
+    cold = re.compile(r"can't help|cannot help|not something I can do|outside what I can help", re.I)
+    upset = [v for v in responses["utter_default"] if v.get("condition")]
+    assert {c["value"] for v in upset for c in v["condition"] if c["name"] == "frustration_level"} == {
+        "annoyed", "frustrated", "angry"}
+    calm = [v for v in responses["utter_default"] if not v.get("condition")]
+    assert calm and all(v["buttons"][0]["payload"] != "/request_human" for v in calm)  # calm keeps today's reply
+    for name in ("utter_default_acknowledge", "utter_out_of_scope_acknowledge", "utter_acknowledge_failure"):
+        upset += responses[name]
+    for variation in upset:
+        assert not cold.search(variation["text"]), variation["text"]
+        assert re.search(r"sorry|fault|let down|not been good|hasn't been good", variation["text"], re.I), variation
+        assert "/request_human" in [b["payload"] for b in variation["buttons"]], variation["text"]
