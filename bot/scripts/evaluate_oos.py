@@ -148,6 +148,9 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=10, help="examples of misses to print")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
+    import structlog  # Rasa logs every parse at debug level through structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
     oos_sets = load_clinc(args.clinc, args.clinc_val_foreign)
@@ -190,7 +193,9 @@ def main() -> None:
     misses = [(t, ok) for t, ok in labelled["in_domain_tune"] if parses[t]["intent"]["name"] not in ok]
     for t, ok in misses[: args.show]:
         p = parses[t]["intent"]
-        print(f"  {p['name']:<16} {p['confidence']:.2f}  {t}  (ok: {', '.join(sorted(ok))})")
+        top = [r for r in parses[t].get("intent_ranking", []) if r["name"] != "nlu_fallback"][:1] or [p]
+        print(f"  {p['name']:<16} {p['confidence']:.2f} (top {top[0]['name']} {top[0]['confidence']:.2f})  {t}"
+              f"  (ok: {', '.join(sorted(ok))})")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
 
