@@ -1,38 +1,40 @@
-"""Fit the model's weights and level thresholds; write weights.json.
+"""Fit the model's weights, its context carry and its level thresholds; write weights.json.
 
-``python -m bot.frustration calibrate`` reproduces the committed file exactly: the fit
-is deterministic (Newton's method from zero, a fixed number of steps) and the numbers
-are rounded before they are written.
+``python -m bot.frustration calibrate`` reproduces the committed file exactly (the fits
+are deterministic and the numbers rounded). It needs scikit-learn (a development
+dependency); scoring needs only the committed numbers.
 
-What is learnt and what is set by hand
---------------------------------------
-The learnt weights come from the training splits: GoEmotions train (frustrated vs
-neutral-only) and TweetEval emotion train (anger vs the rest), pooled. The
-customer-service cues (``CUE_WEIGHTS``) are fixed: those corpora hardly contain them,
-so a fitted weight would be noise. They enter the fit as a known offset, so the learnt
-weights do not try to explain what the cues already explain. A few learnt weights have
-a lower bound (``MINIMUM_WEIGHTS``): Reddit swears cheerfully and shouts in jest, but
-in a support chat profanity, insults and capitals never mean calm.
+What is learnt, and from what
+-----------------------------
+Two ridge logistic regressions over the same features (the hand features of
+features.py, standardised, and the message's word unigrams and bigrams, binary and
+divided by the square root of their count):
 
-How the level thresholds are chosen
------------------------------------
-On the development splits (GoEmotions dev + TweetEval val, never the test sets), from
-the model's score before any rule floor:
+- a *support* model, on how customers write to support: the complaints-on-social-media
+  train part (complaint or not), our own labelled messages' train part (annoyed or
+  worse, or calm; counted twice, they are closest to our customers) and ordinary Bitext
+  requests (calm, counted half);
+- a *general* model, on how people write when cross: GoEmotions train (anger,
+  annoyance, disappointment, disapproval against neutral) and TweetEval train (anger).
 
-Each level is the score that a set share of the ordinary messages (dev messages
-labelled neither frustrated nor angry) stays below, so each level promises how often
-it is a false alarm:
+The committed model is their blend, ``share * support + (1 - share) * general``,
+folded into one weight per feature and n-gram. ``share`` is the one that ranks best
+on the development parts (the mean ROC-AUC over complaints, ours, GoEmotions and
+TweetEval dev). Weights fitted on the complaints set are derived data of a research
+set (see its SOURCE.txt); none of its text is in the repository.
 
-- annoyed: 80% of ordinary messages score below it (one in five is lifted off calm,
-  which costs no more than an acknowledging phrase);
-- frustrated: 95% (one in twenty: the bot starts offering a person);
-- angry: 99% (one in a hundred: the bot hands over).
+Context: ``carry`` (model.py) is chosen on the train and dev parts of our labelled
+conversations, where each customer turn is labelled in context.
 
-Precision or best-F1 cuts were tried first and rejected: the best-F1 cut falls where a
-third of ordinary messages would be flagged (the generic labels count mild disapproval
-as frustration), and dev precision levels off near 0.8 because of label noise, so a
-precision target either is never met or lands on a handful of messages. Each
-threshold is rounded to two decimals.
+Levels
+------
+- annoyed: the cut with the best F1 for "annoyed or worse" on the development parts
+  (complaints dev and our dev messages), among cuts that keep at least 90% of
+  ordinary Bitext requests (their dev part) calm;
+- frustrated, angry: the cut with the best F1 for "frustrated or worse" and "angry"
+  on our labelled messages and conversation turns (train and dev parts), each at
+  least 0.05 above the level below.
+None is chosen on a test part: those are for evaluate.py only.
 """
 
 from __future__ import annotations
@@ -42,128 +44,193 @@ from pathlib import Path
 from typing import Any
 
 from . import datasets
-from .features import CUE_SIGNALS, FEATURE_NAMES, extract
+from .features import extract
 from .metrics import roc_auc
-from .model import WEIGHTS_PATH
+from .model import HAND_FEATURES, WEIGHTS_PATH, hand_values, to_score
+from .ngrams import MIN_GRAMS, ngrams
 
-# Logit added when a cue is present. About +1 moves a typical message one level.
-CUE_WEIGHTS: dict[str, float] = {
-    "sarcasm": 1.0,
-    "demands_human": 0.8,
-    "threat_to_cancel": 1.5,
-    "threat_public_complaint": 1.5,
-    "repeated_complaint": 1.2,
-    "unresolved_problem": 0.7,
-}
-MINIMUM_WEIGHTS: dict[str, float] = {
-    "negative_sentiment": 0.5,
-    "intensifier": 0.2,
-    "shouting": 2.0,
-    "exclamation": 0.0,
-    "anger_words": 0.3,
-    "repeated_punctuation": 0.8,
-    "profanity": 0.8,
-    "insult": 1.5,
-}
-L2 = 1.0  # ridge penalty on the weights (not the bias); the data are plentiful, so small
-NEWTON_STEPS = 30
-# Share of ordinary dev messages that must score below each level's threshold.
-ORDINARY_BELOW: dict[str, float] = {"annoyed": 0.80, "frustrated": 0.95, "angry": 0.99}
+SUPPORT_C = 4.0  # inverse ridge strength; chosen on the dev parts
+GENERAL_C = 1.0
+OWN_WEIGHT = 6.0
+BITEXT_WEIGHT = 0.5
+BITEXT_TRAIN = 3000
+SHARES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+CARRIES = (0.0, 0.2, 0.4, 0.5, 0.6, 0.8)
+BITEXT_CALM_AT_LEAST = 0.90
+# The n-grams enter the fit scaled down: a stronger ridge on them than on the hand
+# features, so a few words of one data set cannot outvote what the message measurably says.
+NGRAM_SCALE = 1.0
+PRUNE_BELOW = 0.02  # smaller n-gram weights move no score by more than a rounding error
+LEVEL_ORDER = ("calm", "annoyed", "frustrated", "angry")
 
 
-def _design(texts: list[str]):
-    import numpy as np
+class _Design:
+    """Turns texts into the fitted feature matrix: standardised hand features, then n-grams."""
 
-    rows = []
-    offsets = []
-    for text in texts:
-        features = extract(text)
-        rows.append(features.values)
-        offsets.append(sum(CUE_WEIGHTS[s] for s in features.signals if s in CUE_WEIGHTS))
-    return np.asarray(rows, dtype=float), np.asarray(offsets, dtype=float)
+    def __init__(self, texts: list[str]) -> None:
+        import numpy as np
+        from sklearn.feature_extraction.text import CountVectorizer
 
+        self.vectorizer = CountVectorizer(analyzer=ngrams, binary=True, min_df=2, dtype=np.float64)
+        self.vectorizer.fit(texts)
+        hand = self.hand(texts)
+        self.mean = hand.mean(axis=0)
+        self.scale = hand.std(axis=0) + 1e-9
 
-def fit_logistic(x, y, offset, fixed: dict[int, float]) -> tuple[float, Any]:
-    """Ridge logistic regression by Newton's method; columns in ``fixed`` keep their value."""
-    import numpy as np
+    @staticmethod
+    def hand(texts: list[str]):
+        import numpy as np
 
-    n, k = x.shape
-    free = [j for j in range(k) if j not in fixed]
-    design = np.hstack([np.ones((n, 1)), x[:, free]])
-    known = offset + sum(x[:, j] * w for j, w in fixed.items())
-    theta = np.zeros(design.shape[1])
-    penalty = np.full(design.shape[1], L2)
-    penalty[0] = 0.0
-    for _ in range(NEWTON_STEPS):
-        p = 1.0 / (1.0 + np.exp(-(design @ theta + known)))
-        gradient = design.T @ (y - p) - penalty * theta
-        hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty)
-        theta = theta + np.linalg.solve(hessian, gradient)
-    weights = np.zeros(k)
-    weights[free] = theta[1:]
-    for j, w in fixed.items():
-        weights[j] = w
-    return float(theta[0]), weights
+        return np.asarray([hand_values(extract(text), text) for text in texts], dtype=float)
+
+    def matrix(self, texts: list[str]):
+        import numpy as np
+        from scipy.sparse import csr_matrix, diags, hstack
+
+        counts = np.asarray([max(len(ngrams(text)), MIN_GRAMS) for text in texts], dtype=float)
+        grams = diags(NGRAM_SCALE / np.sqrt(counts)) @ self.vectorizer.transform(texts)
+        return hstack([csr_matrix((self.hand(texts) - self.mean) / self.scale), grams]).tocsr()
 
 
-def fit_bounded(x, y, offset) -> tuple[float, Any]:
-    """Fit, then pin any weight that fell below its minimum at that minimum and refit the rest."""
-    fixed: dict[int, float] = {}
-    while True:
-        bias, weights = fit_logistic(x, y, offset, fixed)
-        below = [
-            j
-            for j, name in enumerate(FEATURE_NAMES)
-            if j not in fixed and name in MINIMUM_WEIGHTS and weights[j] < MINIMUM_WEIGHTS[name]
-        ]
-        if not below:
-            return bias, weights
-        for j in below:
-            fixed[j] = MINIMUM_WEIGHTS[FEATURE_NAMES[j]]
+def _fit(design: _Design, texts: list[str], labels: list[int], weights: list[float], c: float):
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, max_iter=5000, tol=1e-6)
+    model.fit(design.matrix(texts), labels, sample_weight=weights)
+    return float(model.intercept_[0]), model.coef_[0]
 
 
-def choose_thresholds(labels: list[int], scores: list[float]) -> dict[str, float]:
-    ordinary = sorted(s for s, label in zip(scores, labels, strict=True) if not label)
-    chosen: dict[str, float] = {}
-    previous = 0.0
-    for level, share in ORDINARY_BELOW.items():
-        cut = round(ordinary[min(int(share * len(ordinary)), len(ordinary) - 1)], 2)
-        chosen[level] = previous = max(cut, round(previous + 0.05, 2))  # strictly rising
+def _best_cut(labels: list[int], scores: list[float], lowest: float = 0.0, allowed=None) -> float:
+    """The score cut with the best F1 (ties: the higher cut), on two-decimal candidates."""
+    best, chosen = -1.0, None
+    for step in range(1, 100):
+        cut = step / 100
+        if cut < lowest or (allowed and not allowed(cut)):
+            continue
+        tp = sum(1 for s, y in zip(scores, labels, strict=True) if s >= cut and y)
+        fp = sum(1 for s, y in zip(scores, labels, strict=True) if s >= cut and not y)
+        fn = sum(labels) - tp
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        if f1 >= best:
+            best, chosen = f1, cut
+    if chosen is None:
+        raise ValueError("no cut satisfies the constraints")
     return chosen
 
 
 def calibrate() -> dict[str, Any]:
-    """Fit on the training splits and choose thresholds on the development splits."""
+    """Fit on the train parts, choose the blend, carry and levels on the development parts."""
     import numpy as np
 
-    train = [datasets.goemotions("train"), datasets.tweeteval("train")]
-    dev = [datasets.goemotions("dev"), datasets.tweeteval("dev")]
-    x, offset = _design([t for s in train for t in s.texts])
-    y = np.asarray([label for s in train for label in s.labels], dtype=float)
-    bias, weights = fit_bounded(x, y, offset)
+    complaints = datasets.complaints("train", to_support_only=True)
+    own = datasets.own_set("train")
+    bitext = sorted(datasets.bitext_split("train"))[:BITEXT_TRAIN]
+    general = [datasets.goemotions("train"), datasets.tweeteval("train")]
+    support_texts = complaints.texts + own.texts + bitext
+    support_labels = complaints.labels + own.labels + [0] * len(bitext)
+    support_weights = [1.0] * len(complaints) + [OWN_WEIGHT] * len(own) + [BITEXT_WEIGHT] * len(bitext)
+    general_texts = [t for s in general for t in s.texts]
+    general_labels = [y for s in general for y in s.labels]
 
-    dev_x, dev_offset = _design([t for s in dev for t in s.texts])
-    dev_labels = [label for s in dev for label in s.labels]
-    dev_scores = (1.0 / (1.0 + np.exp(-(bias + dev_x @ weights + dev_offset)))).tolist()
-    thresholds = choose_thresholds(dev_labels, dev_scores)
-    return {
-        "about": "Frustration model for bot.frustration; regenerate with `python -m bot.frustration calibrate`.",
-        "features": list(FEATURE_NAMES),
-        "bias": round(bias, 4),
-        "weights": {name: round(float(w), 4) for name, w in zip(FEATURE_NAMES, weights, strict=True)},
-        "cue_weights": {name: CUE_WEIGHTS[name] for name in CUE_SIGNALS},
-        "minimum_weights": MINIMUM_WEIGHTS,
-        "thresholds": thresholds,
-        "threshold_rules": {
-            level: f"{share:.0%} of the ordinary (not frustrated) dev messages score below it"
-            for level, share in ORDINARY_BELOW.items()
-        },
-        "trained_on": {s.name: {"messages": len(s), "frustrated": s.positives} for s in train},
-        "thresholds_from": {s.name: {"messages": len(s), "frustrated": s.positives} for s in dev},
-        "dev_roc_auc": round(roc_auc(dev_labels, dev_scores), 4),
+    design = _Design(support_texts + general_texts)
+    support = _fit(design, support_texts, support_labels, support_weights, SUPPORT_C)
+    general_fit = _fit(design, general_texts, general_labels, [1.0] * len(general_texts), GENERAL_C)
+
+    dev_sets = [datasets.complaints("dev", to_support_only=True), datasets.own_set("dev"), datasets.goemotions("dev"), datasets.tweeteval("dev")]
+    dev_matrices = [design.matrix(s.texts) for s in dev_sets]
+
+    def blended(share: float) -> tuple[float, Any]:
+        return share * support[0] + (1 - share) * general_fit[0], share * support[1] + (1 - share) * general_fit[1]
+
+    def dev_aucs(bias: float, coef) -> list[float]:
+        return [roc_auc(s.labels, (m @ coef + bias).tolist()) for s, m in zip(dev_sets, dev_matrices, strict=True)]
+
+    share = max(SHARES, key=lambda x: (round(float(np.mean(dev_aucs(*blended(x)))), 4), -x))
+    bias, coef = blended(share)
+
+    # Fold the standardisation into raw weights: w * (x - mean) / scale.
+    hand_count = len(HAND_FEATURES)
+    raw = coef[:hand_count] / design.scale
+    bias = float(bias - float(np.sum(raw * design.mean)))
+    names = design.vectorizer.get_feature_names_out()
+    gram_weights = {
+        str(gram): round(float(w) * NGRAM_SCALE, 3)
+        for gram, w in zip(names, coef[hand_count:], strict=True)
+        if abs(w) * NGRAM_SCALE >= PRUNE_BELOW
     }
+    result: dict[str, Any] = {
+        "about": "Frustration model for bot.frustration; regenerate with `python -m bot.frustration calibrate`. "
+        "Derived in part from the complaints-on-social-media research set (see calibrate.py).",
+        "features": list(HAND_FEATURES),
+        "bias": round(bias, 4),
+        "weights": {name: round(float(w), 4) for name, w in zip(HAND_FEATURES, raw, strict=True)},
+        "ngram_weights": dict(sorted(gram_weights.items())),
+        "context": {"carry": 0.0},
+        "thresholds": {"annoyed": 0.5, "frustrated": 0.6, "angry": 0.7},
+        "blend": {"support_share": share, "dev_roc_auc": dict(zip((s.name for s in dev_sets), (round(a, 4) for a in dev_aucs(*blended(share))), strict=True))},
+        "trained_on": {
+            s.name: {"messages": len(s), "frustrated": s.positives} for s in (complaints, own, *general)
+        }
+        | {"bitext-train": {"messages": len(bitext), "frustrated": 0}},
+    }
+    return _choose_context_and_levels(result)
+
+
+def _choose_context_and_levels(result: dict[str, Any]) -> dict[str, Any]:
+    from .model import Model
+
+    model = Model.from_dict(result)
+    conversations = datasets.own_conversations("train") + datasets.own_conversations("dev")
+
+    def turn_logits(carry: float) -> tuple[list[float], list[str]]:
+        trial = Model(model.bias, model.weights, model.ngram_weights, model.thresholds, carry)
+        logits, levels = [], []
+        for conversation in conversations:
+            history: list[str] = []
+            for text, level in conversation.turns:
+                features = extract(text, history)
+                logits.append(trial.context_logit(trial.logit(features, text), history))
+                levels.append(level)
+                history.append(text)
+        return logits, levels
+
+    def agreement(carry: float) -> float:
+        logits, levels = turn_logits(carry)
+        ranks = [LEVEL_ORDER.index(level) for level in levels]
+        return sum(roc_auc([int(r >= k) for r in ranks], logits) for k in (1, 2, 3)) / 3
+
+    carry = max(CARRIES, key=lambda c: (round(agreement(c), 4), -c))
+    result["context"] = {"carry": carry, "turns_from": {"conversations": len(conversations)}}
+
+    dev = [datasets.complaints("dev", to_support_only=True), datasets.own_set("dev")]
+    dev_scores = [to_score(model.logit(extract(t), t)) for s in dev for t in s.texts]
+    dev_labels = [y for s in dev for y in s.labels]
+    ordinary = datasets.bitext_split("dev")
+    ordinary_scores = sorted(to_score(model.logit(extract(t), t)) for t in ordinary)
+
+    def keeps_ordinary_calm(cut: float) -> bool:
+        return sum(1 for s in ordinary_scores if s < cut) >= BITEXT_CALM_AT_LEAST * len(ordinary_scores)
+
+    annoyed = _best_cut(dev_labels, dev_scores, allowed=keeps_ordinary_calm)
+    model = Model(model.bias, model.weights, model.ngram_weights, model.thresholds, carry)
+    messages = datasets.own_messages("train") + datasets.own_messages("dev")
+    scores = [to_score(model.logit(extract(m.text), m.text)) for m in messages]
+    ranks = [LEVEL_ORDER.index(m.level) for m in messages]
+    logits, levels = turn_logits(carry)
+    scores += [to_score(x) for x in logits]
+    ranks += [LEVEL_ORDER.index(level) for level in levels]
+    frustrated = _best_cut([int(r >= 2) for r in ranks], scores, lowest=round(annoyed + 0.05, 2))
+    angry = _best_cut([int(r >= 3) for r in ranks], scores, lowest=round(frustrated + 0.05, 2))
+    result["thresholds"] = {"annoyed": annoyed, "frustrated": frustrated, "angry": angry}
+    result["threshold_rules"] = {
+        "annoyed": "best F1 on complaints dev + our dev messages, keeping >= 90% of Bitext dev requests calm",
+        "frustrated": "best F1 for frustrated-or-worse on our train+dev messages and conversation turns",
+        "angry": "best F1 for angry on our train+dev messages and conversation turns",
+    }
+    result["bitext_dev_calm_share"] = round(sum(1 for s in ordinary_scores if s < annoyed) / len(ordinary_scores), 4)
+    return result
 
 
 def write(result: dict[str, Any], path: Path = WEIGHTS_PATH) -> Path:
-    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     return path

@@ -52,13 +52,11 @@ def parse_request(raw: bytes) -> tuple[str, list[str] | None]:
 
 def score_stream(source: BinaryIO, sink: TextIO, model: Model) -> int:
     """Score each line of ``source`` into ``sink``; returns how many lines were bad."""
-    from .features import extract
-
     bad = 0
     for number, raw in enumerate(source, start=1):
         try:
             text, history = parse_request(raw.rstrip(b"\r\n"))
-            reply: dict[str, Any] = model.result(extract(text, history)).to_dict()
+            reply: dict[str, Any] = model.score(text, history).to_dict()
         except BadLine as error:
             bad += 1
             reply = {"error": str(error), "line": number}
@@ -114,7 +112,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         return 0
     path = write(result, args.output)
     t = result["thresholds"]
-    print(f"wrote {path}: dev ROC-AUC {result['dev_roc_auc']}, thresholds {t}")
+    print(f"wrote {path}: dev ROC-AUC {result['blend']['dev_roc_auc']}, carry {result['context']['carry']}, thresholds {t}")
     return 0
 
 

@@ -173,7 +173,7 @@ UNRESOLVED_PROBLEM = (
     r"\b(?:nobody|no one|no-one|noone)(?: has| ever| even)? (?:answers?|answered|replies|replied|responds?|responded|helps?|helped|calls? back|called back|cares?|got back)\b",
     r"\bno (?:reply|response|answer|one|update|refund|call back|callback) (?:yet|from|at all|since|in)\b",
     r"\bnever (?:arrived|received|got|came|heard back|showed up|delivered|refunded)\b",
-    r"\b(?:doesn't|doesnt|does not|isn't|isnt|is not|not|stopped|still not|never) work(?:ing|s|ed)?(?=\s*(?:$|[.!?,;]|at all|anymore|any more|properly|again|for me))",
+    r"\b(?:doesn't|doesnt|does not|isn't|isnt|is not|not|still not|never) work(?:ing|s|ed)?(?=\s*(?:$|[.!?,;]|at all|anymore|any more|properly|again|for me))",
     r"\bwaste of (?:my )?(?:time|money)\b",
     r"\bnothing (?:works|is working|has changed|happened|was done)\b",
 )
@@ -260,6 +260,11 @@ CUES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
 SARCASM = _any_of(SARCASM_ALWAYS)
 SARCASM_FRAME = _any_of(SARCASM_FRAMES)
 MASKED = re.compile(MASKED_PROFANITY)
+# Words that say a problem was solved: thanks that carry one are sincere.
+RESOLVED = re.compile(
+    r"\b(?:fixed|sorted|solved|resolved|worked|works now|working now|arrived|received|came|got it|refunded|"
+    r"that helps|that helped|all good|perfect now)\b"
+)
 GRAWLIX_RUNS = re.compile(GRAWLIX)
 
 

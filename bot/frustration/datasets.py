@@ -14,6 +14,8 @@ The folder is ``<repo>/../shared/data`` unless CALMLINE_SHARED_DATA names anothe
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,3 +112,100 @@ def bitext_requests() -> tuple[list[str], list[str]]:
         for row in csv.DictReader(rows):
             (offensive if "W" in row["tags"] else ordinary).append(row["instruction"])
     return ordinary, offensive
+
+
+def _part(key: str) -> str:
+    """A fixed split by a hash of an item's id: 20% test, 20% dev, 60% train."""
+    bucket = int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % 10
+    return "test" if bucket < 2 else "dev" if bucket < 4 else "train"
+
+
+RANDOM_DOMAINS = frozenset(("random_tweet", "random_reply"))
+
+
+def complaints(split: str, to_support_only: bool = False) -> LabelledSet:
+    """Complaints on social media (Preotiuc-Pietro et al., ACL 2019): complaint (1) or not (0).
+
+    Split by a hash of the tweet id, so the parts never change. ``to_support_only``
+    leaves out the random tweets and replies that the set adds as negatives: they teach
+    "is this about a purchase", not "is this customer cross". Research use only: its
+    text is never copied into the repository; weights fitted on it are derived data.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"complaints split must be one of {SPLITS}, not {split!r}")
+    path = _require(data_dir() / "complaints-social-media" / "complaints-data.csv")
+    texts: list[str] = []
+    labels: list[int] = []
+    with path.open(encoding="utf-8", newline="") as rows:
+        for row in csv.reader(rows):
+            if len(row) < 4 or row[2] not in ("0", "1") or _part(row[0]) != split:
+                continue
+            if not (to_support_only and row[3] in RANDOM_DOMAINS):
+                texts.append(row[1])
+                labels.append(int(row[2]))
+    return LabelledSet(f"complaints{'-to-support' if to_support_only else ''}-{split}", texts, labels)
+
+
+OWN_DATA = Path(__file__).with_name("data")
+
+
+@dataclass(frozen=True, slots=True)
+class OwnMessage:
+    id: str
+    text: str
+    level: str
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OwnConversation:
+    id: str
+    tags: tuple[str, ...]
+    turns: tuple[tuple[str, str], ...]  # (customer text, level in context)
+
+
+def _jsonl(pattern: str) -> list[dict]:
+    items: list[dict] = []
+    for path in sorted(OWN_DATA.glob(pattern)):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.strip():
+                try:
+                    items.append(json.loads(line))
+                except ValueError as error:
+                    raise DataUnavailable(f"{path.name} line {number}: {error}") from error
+    return items
+
+
+def own_messages(split: str | None = None) -> list[OwnMessage]:
+    """Our labelled customer-service messages (written by us, in the repository), one split or all."""
+    seen: set[str] = set()
+    found: list[OwnMessage] = []
+    for item in _jsonl("messages_*.jsonl"):
+        key = " ".join(item["text"].lower().split())
+        if key in seen:  # the same words twice would leak between the parts
+            continue
+        seen.add(key)
+        if split is None or _part(item["id"]) == split:
+            found.append(OwnMessage(item["id"], item["text"], item["level"], tuple(item.get("tags", ()))))
+    return found
+
+
+def own_conversations(split: str | None = None) -> list[OwnConversation]:
+    """Our labelled multi-turn conversations, each customer turn labelled in context."""
+    return [
+        OwnConversation(item["id"], tuple(item.get("tags", ())), tuple((t["text"], t["level"]) for t in item["turns"]))
+        for item in _jsonl("conversations_*.jsonl")
+        if split is None or _part(item["id"]) == split
+    ]
+
+
+def own_set(split: str) -> LabelledSet:
+    """Our messages as a binary set: annoyed or worse (1) against calm (0)."""
+    messages = own_messages(split)
+    return LabelledSet(f"own-{split}", [m.text for m in messages], [int(m.level != "calm") for m in messages])
+
+
+def bitext_split(split: str) -> list[str]:
+    """Ordinary Bitext requests of one part (split like the rest), for the calm share."""
+    ordinary, _ = bitext_requests()
+    return [text for text in ordinary if _part(text) == split]

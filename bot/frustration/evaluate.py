@@ -23,7 +23,7 @@ from typing import Any
 
 from . import datasets
 from .metrics import best_f1, f1_at, roc_auc
-from .model import Model, default_model, score_message
+from .model import LEVELS, FrustrationResult, Model, default_model, score_message
 
 VADER_NEGATIVE_CUT = 0.05  # VADER's own convention: compound <= -0.05 is negative
 SPEED_MESSAGES = 2000
@@ -63,6 +63,41 @@ def measure_throughput(texts: Sequence[str], model: Model | None = None, repeat:
     return len(texts) / best
 
 
+def _calm_share(labels: list[int], results: list[FrustrationResult]) -> float:
+    positives = [r for r, y in zip(results, labels, strict=True) if y]
+    return round(sum(r.level == "calm" for r in positives) / len(positives), 4) if positives else 0.0
+
+
+def _per_level(truth: list[str], predicted: list[str]) -> dict[str, float]:
+    """F1 of each level as its own class, and of each "level or worse" cut."""
+    report: dict[str, float] = {}
+    for index, level in enumerate(LEVELS):
+        report[level] = round(_f1([t == level for t in truth], [p == level for p in predicted]), 4)
+        if index:
+            worse = set(LEVELS[index:])
+            report[f"{level}_or_worse"] = round(_f1([t in worse for t in truth], [p in worse for p in predicted]), 4)
+    return report
+
+
+def _f1(truth: list[bool], predicted: list[bool]) -> float:
+    tp = sum(1 for t, p in zip(truth, predicted, strict=True) if t and p)
+    wrong = sum(1 for t, p in zip(truth, predicted, strict=True) if t != p)
+    return 2 * tp / (2 * tp + wrong) if tp else 0.0
+
+
+def _conversation_turns(split: str) -> tuple[list[str], list[FrustrationResult], list[FrustrationResult]]:
+    """Each turn's labelled level, scored with its history and alone (for comparison)."""
+    truth, with_history, alone = [], [], []
+    for conversation in datasets.own_conversations(split):
+        history: list[str] = []
+        for text, level in conversation.turns:
+            truth.append(level)
+            with_history.append(score_message(text, history))
+            alone.append(score_message(text))
+            history.append(text)
+    return truth, with_history, alone
+
+
 def evaluate(speed: bool = True) -> dict[str, Any]:
     model = default_model()
     vader = vader_scorer()
@@ -71,27 +106,47 @@ def evaluate(speed: bool = True) -> dict[str, Any]:
         "datasets": {},
     }
     speed_texts: list[str] = []
-    for labelled in (datasets.goemotions("test"), datasets.tweeteval("test")):
-        ours = [score_message(text, model=model).score for text in labelled.texts]
+    sets = (
+        datasets.complaints("test"),
+        datasets.complaints("test", to_support_only=True),
+        datasets.own_set("test"),
+        datasets.goemotions("test"),
+        datasets.tweeteval("test"),
+    )
+    for labelled in sets:
+        results = [score_message(text, model=model) for text in labelled.texts]
+        ours = [r.score for r in results]
         baseline = [vader(text) for text in labelled.texts]
         report["datasets"][labelled.name] = {
             "messages": len(labelled),
             "frustrated": labelled.positives,
-            "ours": _row(labelled.labels, ours, model.thresholds[0], model.thresholds[1]),
+            "ours": _row(labelled.labels, ours, model.thresholds[0], model.thresholds[1])
+            | {"positives_scored_calm": _calm_share(labelled.labels, results)},
             "vader": _row(labelled.labels, baseline, VADER_NEGATIVE_CUT),
         }
         speed_texts.extend(labelled.texts)
-    try:
-        ordinary, _ = datasets.bitext_requests()
-    except datasets.DataUnavailable:
-        ordinary = []  # an extra check, not part of the issue's evaluation
-    if ordinary:
-        calm = sum(score_message(text, model=model).level == "calm" for text in ordinary)
-        report["bitext_ordinary_requests"] = {"messages": len(ordinary), "calm_share": round(calm / len(ordinary), 4)}
+    own = datasets.own_messages("test")
+    report["own_levels"] = {
+        "messages": len(own),
+        "f1": _per_level([m.level for m in own], [score_message(m.text, model=model).level for m in own]),
+    }
+    truth, with_history, alone = _conversation_turns("test")
+    report["own_conversation_turns"] = {
+        "turns": len(truth),
+        "with_history": _per_level(truth, [r.level for r in with_history]),
+        "alone": _per_level(truth, [r.level for r in alone]),
+    }
+    ordinary = datasets.bitext_split("test")
+    calm = sum(score_message(text, model=model).level == "calm" for text in ordinary)
+    report["bitext_ordinary_requests"] = {"messages": len(ordinary), "calm_share": round(calm / len(ordinary), 4)}
     if speed:
         sample = speed_texts[:SPEED_MESSAGES]
         report["speed"] = {"messages": len(sample), "messages_per_second": round(measure_throughput(sample))}
     return report
+
+
+def _levels_text(f1: dict[str, float]) -> str:
+    return ", ".join(f"{name} {value:.2f}" for name, value in f1.items())
 
 
 def format_table(report: dict[str, Any]) -> str:
@@ -122,6 +177,11 @@ def format_table(report: dict[str, Any]) -> str:
         lines.append(
             f"ordinary support requests (Bitext, {bitext['messages']}): {bitext['calm_share']:.1%} scored calm"
         )
+    levels = report["own_levels"]
+    lines.append(f"our test messages ({levels['messages']}), F1 per level: " + _levels_text(levels["f1"]))
+    turns = report["own_conversation_turns"]
+    lines.append(f"our test conversations ({turns['turns']} turns), with history: " + _levels_text(turns["with_history"]))
+    lines.append("                                    each turn alone: " + _levels_text(turns["alone"]))
     if "speed" in report:
         speed = report["speed"]
         lines.append(f"speed: {speed['messages_per_second']:,} messages/s on one core ({speed['messages']:,} messages)")

@@ -55,7 +55,14 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
 _SPACES = re.compile(r"\s+")
 _REPEATED_PUNCT = re.compile(r"[!?]{2,}|[!?](?:\s[!?])+")
 _CONTENT_WORD = re.compile(r"[a-z]*\d[\w-]*|[a-z]{3,}")
-_SARCASM_MIN_NEGATIVE = 1.5  # a frame needs a clearly negative word or a complaint beside it
+_SARCASM_MIN_NEGATIVE = 1.5
+_POLITE = re.compile(r"\b(?:please|pls|plz|thanks|thank you|thx|cheers|could you|would you|kindly)\b")
+# Asking for something: "how do I claim?", "could you send a new one", "can I return it".
+_REQUEST = re.compile(
+    r"\?|\b(?:can|could|would|will) (?:you|i|we|u|someone)\b|\bhow (?:do|can|should|would) (?:i|we)\b|"
+    r"\b(?:please|pls|plz)\b|\b(?:is|are) (?:it|there|they|this|that) (?:possible|covered|under)\b|"
+    r"\bi(?:'d| would) like\b|\bwhat (?:do|should|happens|now|next)\b"
+)  # a frame needs a clearly negative word or a complaint beside it
 
 _BOUNDARY = frozenset(".,;:!?")
 _SENTENCE_END = frozenset(".!?")
@@ -69,6 +76,8 @@ class MessageFeatures:
     values: tuple[float, ...]
     signals: list[str]
     abuse: bool
+    request: bool = False  # asks for something and shows no anger or disappointment words
+    polite: bool = False  # says please, thank you, could you or would you
 
 
 def normalise(text: str) -> str:
@@ -237,6 +246,15 @@ def repeats_earlier(text: str, history: list[str] | None) -> bool:
     return False
 
 
+def _complains(text: str) -> bool:
+    """True when an earlier message was a complaint: a cue of one, or clearly negative words."""
+    norm = normalise(text)
+    if {"unresolved_problem", "repeated_complaint"} & set(cues.find_cues(norm)):
+        return True
+    tokens = _TOKEN.findall(text.translate(_APOSTROPHES))
+    return _sentiment(tokens, False)[0] >= _SARCASM_MIN_NEGATIVE
+
+
 def extract(text: str, history: list[str] | None = None) -> MessageFeatures:
     """Features of one message; ``history`` holds the customer's earlier messages, oldest first."""
     tokens = _TOKEN.findall(_PLACEHOLDER.sub(" ", text.translate(_APOSTROPHES)))
@@ -251,6 +269,9 @@ def extract(text: str, history: list[str] | None = None) -> MessageFeatures:
         found.append("repeated_complaint")
     complaining = negative >= _SARCASM_MIN_NEGATIVE or "unresolved_problem" in found or "repeated_complaint" in found
     sarcastic = cues.is_sarcastic(norm, complaining)
+    if not sarcastic and history and cues.is_sarcastic(norm, True) and not cues.RESOLVED.search(norm):
+        # "great, thanks so much" right after a complaint that nothing has fixed
+        sarcastic = _complains(history[-1])
     if sarcastic:
         positive = 0.0  # the praise is the complaint
 
@@ -293,4 +314,6 @@ def extract(text: str, history: list[str] | None = None) -> MessageFeatures:
         profanity,
         1.0 if insult else 0.0,
     )
-    return MessageFeatures(values=values, signals=signals, abuse=abuse)
+    request = bool(_REQUEST.search(norm)) and not families[0] and not families[1]
+    polite = request and bool(_POLITE.search(norm))
+    return MessageFeatures(values=values, signals=signals, abuse=abuse, request=request, polite=polite)

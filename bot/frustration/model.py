@@ -35,7 +35,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .features import CUE_SIGNALS, FEATURE_NAMES, MessageFeatures, extract
+from .cues import RESOLVED
+from .features import CUE_SIGNALS, FEATURE_NAMES, MessageFeatures, extract, normalise
+from .ngrams import MIN_GRAMS, ngrams
 
 LEVELS: tuple[str, ...] = ("calm", "annoyed", "frustrated", "angry")
 WEIGHTS_PATH = Path(__file__).with_name("weights.json")
@@ -69,7 +71,15 @@ HEAT = frozenset(
         "threat_public_complaint",
     )
 )
+# A plain request about a problem ("the screen is cracked, how do I claim?") goes no
+# higher than this level unless it shows heat or an escalation cue: a fault is not a
+# mood. "calm" was tried: it hid a quarter of the real complaints in the complaints dev
+# part (recall 0.93 -> 0.73), so a request may still be met with a word of sympathy.
+REQUEST_CEILING = "annoyed"
+REQUEST_BREAKERS = frozenset((*HEAT, *CUE_SIGNALS, "intensifier"))
 BELOW_ANGRY = 0.01  # how far under the angry threshold the ceiling puts a message
+TEMPERATURE = 2.0  # the fitted logits run to +-15; halved, four decimals still tell them apart
+CONTEXT_TURNS = 3  # earlier customer turns whose heat can carry into this one
 
 
 class WeightsError(ValueError):
@@ -88,30 +98,43 @@ class FrustrationResult:
         return {"score": self.score, "level": self.level, "signals": list(self.signals)}
 
 
-@dataclass(frozen=True, slots=True)
+def hand_values(features: MessageFeatures, text: str) -> tuple[float, ...]:
+    """The hand-made numbers in ``HAND_FEATURES`` order: measured features, cues, length."""
+    cues = tuple(1.0 if signal in features.signals else 0.0 for signal in CUE_SIGNALS)
+    return (*features.values, *cues, math.log1p(len(text.split())))
+
+
+HAND_FEATURES: tuple[str, ...] = (*FEATURE_NAMES, *CUE_SIGNALS, "length")
+
+
+@dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity (a cache key)
 class Model:
     bias: float
-    weights: tuple[float, ...]
-    cue_weights: dict[str, float]
+    weights: tuple[float, ...]  # one per HAND_FEATURES name
+    ngram_weights: dict[str, float]
     thresholds: tuple[float, float, float]  # lowest score of annoyed, frustrated, angry
+    carry: float = 0.0  # share of the earlier turns' excess heat a calmer message keeps
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Model:
         try:
             names = tuple(data["features"])
-            if names != FEATURE_NAMES:
-                raise WeightsError(f"weights were fitted on features {names}, this code computes {FEATURE_NAMES}")
+            if names != HAND_FEATURES:
+                raise WeightsError(f"weights were fitted on features {names}, this code computes {HAND_FEATURES}")
             learnt = data["weights"]
-            weights = tuple(float(learnt[name]) for name in FEATURE_NAMES)
-            cues = {name: float(data["cue_weights"][name]) for name in CUE_SIGNALS}
+            weights = tuple(float(learnt[name]) for name in HAND_FEATURES)
+            ngrams = {str(gram): float(weight) for gram, weight in data["ngram_weights"].items()}
             levels = data["thresholds"]
             thresholds = (float(levels["annoyed"]), float(levels["frustrated"]), float(levels["angry"]))
             bias = float(data["bias"])
-        except (KeyError, TypeError) as error:
+            carry = float(data["context"]["carry"])
+        except (KeyError, TypeError, AttributeError, ValueError) as error:
             raise WeightsError(f"weights file is incomplete: {error!r}") from error
         if not 0.0 < thresholds[0] < thresholds[1] < thresholds[2] < 1.0:
             raise WeightsError(f"level thresholds must rise strictly inside (0, 1): {thresholds}")
-        return cls(bias=bias, weights=weights, cue_weights=cues, thresholds=thresholds)
+        if not 0.0 <= carry <= 1.0:
+            raise WeightsError(f"context carry must lie in [0, 1]: {carry}")
+        return cls(bias=bias, weights=weights, ngram_weights=ngrams, thresholds=thresholds, carry=carry)
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_PATH) -> Model:
@@ -128,25 +151,56 @@ class Model:
                 level += 1
         return LEVELS[level]
 
-    def logit(self, features: MessageFeatures) -> float:
+    def logit(self, features: MessageFeatures, text: str) -> float:
+        """The message's own logit: hand features plus its n-grams, before context and rules."""
         total = self.bias
-        for weight, value in zip(self.weights, features.values, strict=True):
+        for weight, value in zip(self.weights, hand_values(features, text), strict=True):
             total += weight * value
-        for signal in features.signals:
-            total += self.cue_weights.get(signal, 0.0)
+        grams = ngrams(text)
+        if grams:
+            table = self.ngram_weights
+            total += sum(table.get(gram, 0.0) for gram in grams) / math.sqrt(max(len(grams), MIN_GRAMS))
         return total
 
-    def result(self, features: MessageFeatures) -> FrustrationResult:
-        logit = self.logit(features)
-        score = 1.0 / (1.0 + math.exp(-logit)) if logit > -30 else 0.0
+    def context_logit(self, logit: float, history: list[str], resolved: bool = False) -> float:
+        """Lift a message by the heat of the turns before it (at most ``CONTEXT_TURNS`` back).
+
+        "still nothing?" after two angry messages is not a calm question: a message keeps
+        ``carry`` of the amount by which the conversation so far ran hotter than it.
+        """
+        if not history or not self.carry or resolved:  # "ok thanks, that's sorted now" keeps no heat
+            return logit
+        carried = None
+        for earlier in history[-CONTEXT_TURNS:]:
+            own = self._history_logit(earlier)
+            carried = own if carried is None else own + self.carry * max(0.0, carried - own)
+        return logit + self.carry * max(0.0, carried - logit)
+
+    def _history_logit(self, text: str) -> float:
+        return _cached_logit(self, text)
+
+    def result(self, features: MessageFeatures, logit: float) -> FrustrationResult:
+        score = to_score(logit)
         angry = self.thresholds[-1]
         if score >= angry and not any(signal in HEAT for signal in features.signals):
-            score = angry - BELOW_ANGRY
+            score = _just_below(angry, score)
+        if features.request and REQUEST_CEILING and not any(s in REQUEST_BREAKERS for s in features.signals):
+            # below the next level; a polite request with no negative word at all is calm
+            level = LEVELS[0] if features.polite and "negative_sentiment" not in features.signals else REQUEST_CEILING
+            ceiling = self.thresholds[LEVELS.index(level)]
+            if score >= ceiling:
+                score = _just_below(ceiling, score)
         floor = self._floor(features)
         if floor:
             score = max(score, self.thresholds[LEVELS.index(floor) - 1])
         score = round(score, 4)
         return FrustrationResult(score=score, level=self.level_for(score), signals=list(features.signals))
+
+    def score(self, text: str, history: list[str] | None = None) -> FrustrationResult:
+        features = extract(text, history)
+        resolved = bool(RESOLVED.search(normalise(text)))
+        logit = self.context_logit(self.logit(features, text), history or [], resolved)
+        return self.result(features, logit)
 
     @staticmethod
     def _floor(features: MessageFeatures) -> str | None:
@@ -160,6 +214,23 @@ class Model:
         if sum(1 for signal in features.signals if signal in STACKABLE) >= STACKED_CUES:
             rank = max(rank, LEVELS.index(STACKED_FLOOR))
         return LEVELS[rank] if rank else None
+
+
+def to_score(logit: float) -> float:
+    """A logit as a score in [0, 1]; the temperature keeps hot messages apart after rounding."""
+    scaled = logit / TEMPERATURE
+    return 1.0 / (1.0 + math.exp(-scaled)) if scaled > -30 else 0.0
+
+
+def _just_below(limit: float, score: float) -> float:
+    """Put a score at or above ``limit`` just under it, keeping the order of such scores."""
+    return limit - BELOW_ANGRY + 0.9 * BELOW_ANGRY * (score - limit) / max(1.0 - limit, 1e-9)
+
+
+@lru_cache(maxsize=4096)
+def _cached_logit(model: Model, text: str) -> float:
+    """An earlier turn's own logit; conversations re-send their history every turn."""
+    return model.logit(extract(text), text)
 
 
 @lru_cache(maxsize=1)
@@ -177,4 +248,4 @@ def score_message(text: str, history: list[str] | None = None, model: Model | No
     ):
         raise TypeError("history must be a list of strings")
     model = model or default_model()
-    return model.result(extract(text, list(history) if history else None))
+    return model.score(text, list(history) if history else None)
