@@ -38,7 +38,8 @@ def turn_slots(tracker: Tracker) -> dict[str, Any]:
     # A button payload ("/affirm") or an intent the portal triggered ("EXTERNAL: ...") says
     # nothing about the customer's mood.
     button_press = text.startswith("/") or (intent or "").startswith("EXTERNAL_")
-    result = None if button_press or not text else mood.add_turn(text)
+    # `fallbacks` is still the count of failed bot turns in a row before this message.
+    result = None if button_press or not text else mood.add_turn(text, failed_turns=fallbacks)
     abusive = (intent == "insult" and confidence >= INSULT_CONFIDENCE) or bool(result and "insult" in result.signals)
     if abusive:
         abuse += 1

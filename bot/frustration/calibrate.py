@@ -136,7 +136,12 @@ def calibrate() -> dict[str, Any]:
     support = _fit(design, support_texts, support_labels, support_weights, SUPPORT_C)
     general_fit = _fit(design, general_texts, general_labels, [1.0] * len(general_texts), GENERAL_C)
 
-    dev_sets = [datasets.complaints("dev", to_support_only=True), datasets.own_set("dev"), datasets.goemotions("dev"), datasets.tweeteval("dev")]
+    dev_sets = [
+        datasets.complaints("dev", to_support_only=True),
+        datasets.own_set("dev"),
+        datasets.goemotions("dev"),
+        datasets.tweeteval("dev"),
+    ]
     dev_matrices = [design.matrix(s.texts) for s in dev_sets]
 
     def blended(share: float) -> tuple[float, Any]:
@@ -167,10 +172,13 @@ def calibrate() -> dict[str, Any]:
         "ngram_weights": dict(sorted(gram_weights.items())),
         "context": {"carry": 0.0},
         "thresholds": {"annoyed": 0.5, "frustrated": 0.6, "angry": 0.7},
-        "blend": {"support_share": share, "dev_roc_auc": dict(zip((s.name for s in dev_sets), (round(a, 4) for a in dev_aucs(*blended(share))), strict=True))},
-        "trained_on": {
-            s.name: {"messages": len(s), "frustrated": s.positives} for s in (complaints, own, *general)
-        }
+        "blend": {
+            "support_share": share,
+            "dev_roc_auc": dict(
+                zip((s.name for s in dev_sets), (round(a, 4) for a in dev_aucs(*blended(share))), strict=True)
+            ),
+        },
+        "trained_on": {s.name: {"messages": len(s), "frustrated": s.positives} for s in (complaints, own, *general)}
         | {"bitext-train": {"messages": len(bitext), "frustrated": 0}},
     }
     return _choose_context_and_levels(result)

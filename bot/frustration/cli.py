@@ -1,7 +1,9 @@
 """Command line: ``python -m bot.frustration {score,evaluate,calibrate}``.
 
 score      JSON lines in, JSON lines out, one output line per input line, in order.
-           In:  {"text": "...", "history": ["earlier customer message", ...]}  (history optional)
+           In:  {"text": "...", "history": ["earlier customer message", ...]}  (history optional;
+                 also optional: "failed_turns", the bot's unhelpful turns in a row before
+                 this message, and "waited_seconds", how long the customer waited)
            Out: {"score": 0.71, "level": "frustrated", "signals": ["threat_to_cancel"]}
            A line that cannot be scored gets {"error": "...", "line": N} in its place,
            so a bad line never hides or shifts the others. Exit status 0; 2 when the
@@ -28,7 +30,7 @@ class BadLine(ValueError):
     """One input line that cannot be scored; reported in place of its result."""
 
 
-def parse_request(raw: bytes) -> tuple[str, list[str] | None]:
+def parse_request(raw: bytes) -> tuple[str, list[str] | None, dict[str, Any]]:
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -47,7 +49,15 @@ def parse_request(raw: bytes) -> tuple[str, list[str] | None]:
     history = request.get("history")
     if history is not None and (not isinstance(history, list) or not all(isinstance(h, str) for h in history)):
         raise BadLine('"history" must be a list of strings (the customer\'s earlier messages)')
-    return text, history
+    situation = {}
+    for name, kind in (("failed_turns", int), ("waited_seconds", (int, float))):
+        value = request.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, kind) or value < 0 or value > 10**9:
+            raise BadLine(f'"{name}" must be a non-negative number')
+        situation[name] = value
+    return text, history, situation
 
 
 def score_stream(source: BinaryIO, sink: TextIO, model: Model) -> int:
@@ -55,8 +65,8 @@ def score_stream(source: BinaryIO, sink: TextIO, model: Model) -> int:
     bad = 0
     for number, raw in enumerate(source, start=1):
         try:
-            text, history = parse_request(raw.rstrip(b"\r\n"))
-            reply: dict[str, Any] = model.score(text, history).to_dict()
+            text, history, situation = parse_request(raw.rstrip(b"\r\n"))
+            reply: dict[str, Any] = model.score(text, history, **situation).to_dict()
         except BadLine as error:
             bad += 1
             reply = {"error": str(error), "line": number}

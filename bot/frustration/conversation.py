@@ -28,9 +28,19 @@ class ConversationMood:
         self._failed_turns = 0
         self.last_result: FrustrationResult | None = None
 
-    def add_turn(self, text: str) -> FrustrationResult:
-        """Score a new customer message, comparing it with the ones before it."""
-        result = score_message(text, self._messages, model=self._model or default_model())
+    def add_turn(self, text: str, failed_turns: int = 0, waited_seconds: float = 0.0) -> FrustrationResult:
+        """Score a new customer message, comparing it with the ones before it.
+
+        ``failed_turns``: the bot's unhelpful turns in a row just before this message;
+        ``waited_seconds``: how long the customer had waited for an answer.
+        """
+        result = score_message(
+            text,
+            self._messages,
+            model=self._model or default_model(),
+            failed_turns=failed_turns,
+            waited_seconds=waited_seconds,
+        )
         self._scores.append(result.score)
         self._messages = [*self._messages, text][-KEPT_MESSAGES:]
         self.last_result = result

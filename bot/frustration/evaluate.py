@@ -180,7 +180,9 @@ def format_table(report: dict[str, Any]) -> str:
     levels = report["own_levels"]
     lines.append(f"our test messages ({levels['messages']}), F1 per level: " + _levels_text(levels["f1"]))
     turns = report["own_conversation_turns"]
-    lines.append(f"our test conversations ({turns['turns']} turns), with history: " + _levels_text(turns["with_history"]))
+    lines.append(
+        f"our test conversations ({turns['turns']} turns), with history: " + _levels_text(turns["with_history"])
+    )
     lines.append("                                    each turn alone: " + _levels_text(turns["alone"]))
     if "speed" in report:
         speed = report["speed"]

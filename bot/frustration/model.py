@@ -79,7 +79,12 @@ REQUEST_CEILING = "annoyed"
 REQUEST_BREAKERS = frozenset((*HEAT, *CUE_SIGNALS, "intensifier"))
 BELOW_ANGRY = 0.01  # how far under the angry threshold the ceiling puts a message
 TEMPERATURE = 2.0  # the fitted logits run to +-15; halved, four decimals still tell them apart
-CONTEXT_TURNS = 3  # earlier customer turns whose heat can carry into this one
+CONTEXT_TURNS = 3
+FAILED_TURN_LOGIT = 0.8  # per failed bot turn in a row before this message
+MAX_FAILED_TURNS = 3
+WAIT_GRACE_SECONDS = 120.0  # a couple of minutes without an answer is normal
+WAIT_LOGIT_PER_10_MINUTES = 0.8
+MAX_WAIT_LOGIT = 1.6  # earlier customer turns whose heat can carry into this one
 
 
 class WeightsError(ValueError):
@@ -196,10 +201,14 @@ class Model:
         score = round(score, 4)
         return FrustrationResult(score=score, level=self.level_for(score), signals=list(features.signals))
 
-    def score(self, text: str, history: list[str] | None = None) -> FrustrationResult:
+    def score(
+        self, text: str, history: list[str] | None = None, failed_turns: int = 0, waited_seconds: float = 0.0
+    ) -> FrustrationResult:
         features = extract(text, history)
         resolved = bool(RESOLVED.search(normalise(text)))
         logit = self.context_logit(self.logit(features, text), history or [], resolved)
+        if not resolved:
+            logit += situation_logit(failed_turns, waited_seconds)
         return self.result(features, logit)
 
     @staticmethod
@@ -214,6 +223,16 @@ class Model:
         if sum(1 for signal in features.signals if signal in STACKABLE) >= STACKED_CUES:
             rank = max(rank, LEVELS.index(STACKED_FLOOR))
         return LEVELS[rank] if rank else None
+
+
+def situation_logit(failed_turns: int, waited_seconds: float) -> float:
+    """What the conversation did to the customer, whatever their words: failed bot turns in
+    a row and time left waiting for an answer. Set by hand (no labelled data records them):
+    each failed turn counts about as much as one escalation cue, waiting from
+    ``WAIT_GRACE_SECONDS`` on adds up to the same as two."""
+    turns = min(max(int(failed_turns), 0), MAX_FAILED_TURNS)
+    waited = max(0.0, float(waited_seconds) - WAIT_GRACE_SECONDS) if math.isfinite(waited_seconds) else 0.0
+    return FAILED_TURN_LOGIT * turns + min(WAIT_LOGIT_PER_10_MINUTES * waited / 600.0, MAX_WAIT_LOGIT)
 
 
 def to_score(logit: float) -> float:
@@ -239,8 +258,19 @@ def default_model() -> Model:
     return Model.load()
 
 
-def score_message(text: str, history: list[str] | None = None, model: Model | None = None) -> FrustrationResult:
-    """Score one customer message; ``history`` is the customer's earlier messages, oldest first."""
+def score_message(
+    text: str,
+    history: list[str] | None = None,
+    model: Model | None = None,
+    *,
+    failed_turns: int = 0,
+    waited_seconds: float = 0.0,
+) -> FrustrationResult:
+    """Score one customer message; ``history`` is the customer's earlier messages, oldest first.
+
+    ``failed_turns``: bot turns in a row just before this message that did not help
+    (fallbacks); ``waited_seconds``: how long the customer had been waiting for an answer.
+    """
     if not isinstance(text, str):
         raise TypeError(f"text must be a string, not {type(text).__name__}")
     if history is not None and (
@@ -248,4 +278,8 @@ def score_message(text: str, history: list[str] | None = None, model: Model | No
     ):
         raise TypeError("history must be a list of strings")
     model = model or default_model()
-    return model.score(text, list(history) if history else None)
+    if isinstance(failed_turns, bool) or not isinstance(failed_turns, int) or failed_turns < 0:
+        raise TypeError("failed_turns must be a non-negative integer")
+    if isinstance(waited_seconds, bool) or not isinstance(waited_seconds, int | float):
+        raise TypeError("waited_seconds must be a number of seconds")
+    return model.score(text, list(history) if history else None, failed_turns, waited_seconds)

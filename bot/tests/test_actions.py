@@ -290,8 +290,8 @@ def signals(monkeypatch):
     chosen: list[str] = []
     original = ConversationMood.add_turn
 
-    def add_turn(self, text):
-        result = original(self, text)
+    def add_turn(self, text, **situation):
+        result = original(self, text, **situation)
         return SimpleNamespace(**{**result.to_dict(), "signals": list(chosen)})
 
     monkeypatch.setattr(ConversationMood, "add_turn", add_turn)

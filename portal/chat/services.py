@@ -104,10 +104,23 @@ def start_conversation(user_id: int | None, visitor_id: str | None) -> Conversat
     return conv
 
 
-def score_frustration(text: str, history: list[str]):
+def score_frustration(text: str, history: list[str], waited_seconds: float = 0.0):
     from bot.frustration import score_message
 
-    return score_message(text, history=history)
+    return score_message(text, history=history, waited_seconds=waited_seconds)
+
+
+def unanswered_seconds(conv: Conversation) -> float:
+    """How long the customer has been writing without an answer: since their first message
+    after the last one from the bot or a person (0 when nothing of theirs is waiting)."""
+    if conv.id is None:
+        return 0.0
+    answered = (sa.select(sa.func.coalesce(sa.func.max(Message.id), 0))
+                .where(Message.conversation_id == conv.id, Message.sender != "customer").scalar_subquery())
+    first = db.session.scalar(sa.select(sa.func.min(Message.created_at))
+                              .where(Message.conversation_id == conv.id, Message.sender == "customer",
+                                     Message.id > answered))
+    return max(0.0, (utcnow() - first).total_seconds()) if first else 0.0
 
 
 def recent_customer_texts(conv: Conversation, limit: int = 10) -> list[str]:
@@ -127,7 +140,7 @@ def post_customer_message(conv: Conversation, text: str, page: str = "", user_em
     ("/affirm"): then `label` is what the customer saw and is what the transcript shows."""
     button = text.startswith("/") and bool(label)
     shown = label if button else text
-    mood = score_frustration(shown, recent_customer_texts(conv))
+    mood = score_frustration(shown, recent_customer_texts(conv), unanswered_seconds(conv))
     message = Message(
         conversation=conv, sender="customer", text=shown, page=page[:300], frustration_score=round(mood.score, 4),
         frustration_level=mood.level, frustration_signals=list(mood.signals),

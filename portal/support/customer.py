@@ -13,7 +13,13 @@ import sqlalchemy as sa
 
 from portal.auth.models import User
 from portal.chat.models import Conversation, Message
-from portal.chat.services import recent_customer_texts, score_frustration, start_conversation, validate_text
+from portal.chat.services import (
+    recent_customer_texts,
+    score_frustration,
+    start_conversation,
+    unanswered_seconds,
+    validate_text,
+)
 from portal.extensions import db
 from portal.live.events import publish
 from portal.models import utcnow
@@ -117,7 +123,7 @@ def reply(ticket: Ticket, text: str, author: User | None) -> Message:
         conv = start_conversation(ticket.customer_id, None)
         ticket.conversation_id = conv.id
         ticket.conversation = conv
-    mood = score_frustration(text, recent_customer_texts(conv))
+    mood = score_frustration(text, recent_customer_texts(conv), unanswered_seconds(conv))
     message = Message(conversation=conv, sender="customer", text=text, page=f"/tickets/{ticket.number}",
                       frustration_score=round(mood.score, 4), frustration_level=mood.level,
                       frustration_signals=list(mood.signals))

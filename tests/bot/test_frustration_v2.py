@@ -1,0 +1,190 @@
+"""Detector v2 on how customers write to support: the issue's conversations, context,
+the situation (failed bot turns, waiting), our labelled set and the quality it reaches."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.frustration import LEVELS, ConversationMood, datasets, score_message
+from bot.frustration.metrics import roc_auc
+
+REPO = Path(__file__).resolve().parents[2]
+HAS_COMPLAINTS = (datasets.data_dir() / "complaints-social-media" / "complaints-data.csv").is_file()
+needs_complaints = pytest.mark.skipif(
+    not HAS_COMPLAINTS, reason=f"shared complaints data not found in {datasets.data_dir()}"
+)
+
+
+def rank(text: str, history: list[str] | None = None, **situation) -> int:
+    return LEVELS.index(score_message(text, history, **situation).level)
+
+
+# --- the conversations of the issue -------------------------------------------------------
+
+
+def test_a_double_charge_left_for_two_weeks_demanded_back_in_capitals_is_at_least_frustrated():
+    text = "I was charged twice for the same coffee machine and nobody has fixed it in two weeks. I WANT MY MONEY BACK"
+    assert rank(text) >= LEVELS.index("frustrated")
+
+
+def test_sarcastic_thanks_after_an_unsolved_complaint_is_sarcasm_not_thanks():
+    history = ["my fridge was meant to come last monday", "it's been a week now and still no fridge"]
+    result = score_message("great, thanks so much", history)
+    assert "sarcasm" in result.signals
+    assert LEVELS.index(result.level) >= LEVELS.index("annoyed")
+
+
+@pytest.mark.parametrize(
+    "thanks", ["great, thanks so much, it arrived this morning", "perfect, that fixed it, thank you"]
+)
+def test_thanks_for_a_solved_problem_stays_calm(thanks):
+    history = ["my fridge was meant to come last monday", "it's been a week now and still no fridge"]
+    result = score_message(thanks, history)
+    assert "sarcasm" not in result.signals
+    assert result.level == "calm"
+
+
+def test_polite_disappointment_is_noticed():
+    text = "I'm really disappointed to be honest, nobody seems able to tell me where my parcel has gone"
+    assert rank(text) >= LEVELS.index("annoyed")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The screen is cracked, how do I claim?",
+        "my toaster stopped working, is it still under warranty?",
+        "Payment declined at checkout, which cards do you accept?",
+        "Unfortunately I need to cancel my order, can you help?",
+    ],
+)
+def test_calm_requests_with_negative_words_are_at_most_annoyed(text):
+    assert rank(text) <= LEVELS.index("annoyed")
+
+
+# --- context and situation ----------------------------------------------------------------
+
+
+def test_a_short_follow_up_keeps_the_heat_of_the_conversation():
+    history = ["my refund still hasn't arrived", "I already sent the photos twice, this is ridiculous"]
+    assert rank("still nothing?", history) >= LEVELS.index("frustrated")
+    assert score_message("still nothing?", history).score > score_message("still nothing?").score
+
+
+def test_a_solved_problem_leaves_the_earlier_heat_behind():
+    mood = ConversationMood()
+    mood.add_turn("This is the THIRD time I've asked!!! Where is my refund?")
+    mood.add_turn("ok thank you, that's sorted now")
+    assert mood.level == "calm"
+
+
+def test_failed_bot_turns_and_waiting_raise_the_score():
+    text = "hello? is anyone there"
+    alone = score_message(text).score
+    assert score_message(text, failed_turns=2).score > score_message(text, failed_turns=1).score > alone
+    assert score_message(text, waited_seconds=1200).score > score_message(text, waited_seconds=300).score > alone
+    assert score_message(text, waited_seconds=60).score == alone  # a minute is normal
+    assert score_message(text, waited_seconds=10**9).score <= 1.0
+
+
+def test_a_conversation_counts_the_failed_turns_it_is_given():
+    fresh, failing = ConversationMood(), ConversationMood()
+    assert (
+        failing.add_turn("that's not what I asked", failed_turns=2).score
+        > fresh.add_turn("that's not what I asked").score
+    )
+
+
+@pytest.mark.parametrize(
+    "situation", [{"failed_turns": -1}, {"failed_turns": "2"}, {"waited_seconds": "soon"}, {"failed_turns": True}]
+)
+def test_bad_situation_arguments_are_refused(situation):
+    with pytest.raises(TypeError):
+        score_message("hello", **situation)
+
+
+def test_score_command_takes_the_situation_and_refuses_bad_values():
+    lines = [
+        {"text": "hello? anyone?"},
+        {"text": "hello? anyone?", "failed_turns": 2, "waited_seconds": 900},
+        {"text": "hello? anyone?", "waited_seconds": -5},
+        {"text": "hello? anyone?", "failed_turns": 1e400},
+    ]
+    source = "\n".join(
+        json.dumps(line) if "e400" not in json.dumps(line) else '{"text": "x", "failed_turns": 1e400}' for line in lines
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.frustration", "score"],
+        input=source + "\n",
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    replies = [json.loads(line) for line in done.stdout.splitlines()]
+    assert replies[1]["score"] > replies[0]["score"]
+    assert set(replies[2]) == {"error", "line"} and replies[2]["line"] == 3
+    assert set(replies[3]) == {"error", "line"} and replies[3]["line"] == 4
+
+
+# --- our labelled set -----------------------------------------------------------------------
+
+
+def test_our_labelled_set_is_large_varied_and_split_once():
+    messages = datasets.own_messages()
+    conversations = datasets.own_conversations()
+    assert len(messages) >= 600 and len(conversations) >= 60
+    assert {m.level for m in messages} == set(LEVELS)
+    tags = {tag for m in messages for tag in m.tags}
+    for needed in (
+        "billing_error",
+        "confused",
+        "refund_demand",
+        "aggressive",
+        "inflexible_policy",
+        "sarcasm",
+        "polite_frustration",
+        "capitals_urgency",
+        "repetition",
+        "waiting",
+        "threat_bank",
+        "threat_chargeback",
+        "threat_review",
+        "threat_social",
+        "calm_negative_words",
+    ):
+        assert needed in tags, needed
+    parts = {split: {m.id for m in datasets.own_messages(split)} for split in datasets.SPLITS}
+    assert sum(len(ids) for ids in parts.values()) == len(messages)
+    assert not (parts["train"] & parts["test"]) and not (parts["dev"] & parts["test"])
+    assert parts == {split: {m.id for m in datasets.own_messages(split)} for split in datasets.SPLITS}
+
+
+def test_quality_on_our_untouched_test_part():
+    test = datasets.own_set("test")
+    results = [score_message(text) for text in test.texts]
+    assert roc_auc(test.labels, [r.score for r in results]) >= 0.85
+    flagged = [r.level != "calm" for r in results]
+    tp = sum(1 for f, y in zip(flagged, test.labels, strict=True) if f and y)
+    wrong = sum(1 for f, y in zip(flagged, test.labels, strict=True) if f != bool(y))
+    assert 2 * tp / (2 * tp + wrong) >= 0.75
+
+
+@needs_complaints
+def test_quality_on_the_complaints_test_part_and_ordinary_requests():
+    test = datasets.complaints("test", to_support_only=True)
+    results = [score_message(text) for text in test.texts]
+    assert roc_auc(test.labels, [r.score for r in results]) >= 0.80
+    flagged = [r.level != "calm" for r in results]
+    tp = sum(1 for f, y in zip(flagged, test.labels, strict=True) if f and y)
+    wrong = sum(1 for f, y in zip(flagged, test.labels, strict=True) if f != bool(y))
+    assert 2 * tp / (2 * tp + wrong) >= 0.75
+    ordinary = datasets.bitext_split("test")
+    calm = sum(score_message(text).level == "calm" for text in ordinary)
+    assert calm >= 0.90 * len(ordinary)
