@@ -105,11 +105,14 @@ def bench_chat_turns(conversations: int, latency_stats, log) -> dict:
 
 
 def bench_detector(messages: int = 5000) -> dict:
+    """Speed, and quality on every test part beside a VADER-only baseline (evaluate.py)."""
     from bot.frustration import datasets
-    from bot.frustration.evaluate import measure_throughput
+    from bot.frustration.evaluate import evaluate, measure_throughput
 
     texts = datasets.goemotions("test").texts + datasets.tweeteval("test").texts
     sample = texts[:messages]
     rate = measure_throughput(sample)
+    quality = evaluate(speed=False)
     return {"messages": len(sample), "messages_per_second": round(rate), "target_per_second": 1000,
-            "meets_target": rate >= 1000, "note": "one core, best of 3 passes over GoEmotions + TweetEval test texts"}
+            "meets_target": rate >= 1000, "note": "one core, best of 3 passes over GoEmotions + TweetEval test texts",
+            "quality": quality}

@@ -745,6 +745,9 @@ def summary(results: dict) -> str:
         lines.append(f"Frustration detector: ERROR {d['error']}" if "error" in d else
                      f"Frustration detector: {d['messages_per_second']:,} messages/s on one core "
                      f"(target >= {d['target_per_second']:,}: {'MET' if d['meets_target'] else 'NOT MET'})")
+        if "quality" in d:
+            from bot.frustration.evaluate import format_table
+            lines.extend("  " + line for line in format_table(d["quality"]).splitlines())
     c = results.get("chat")
     if c:
         lines.append("")
