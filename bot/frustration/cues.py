@@ -158,7 +158,7 @@ REPEATED_COMPLAINT = (
     r"\b(?:second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|seventh|tenth|hundredth|umpteenth|nth|millionth|twentieth) time\b",
     r"\b(?:again and again|over and over|yet again|once again|time and (?:time )?again|for the last time)\b",
     r"\bhow many (?:more )?times\b",
-    r"\b(?:i|we)(?:'ve| have)? already (?:told|said|asked|explained|sent|given|called|emailed|tried|provided|contacted|reported|complained|done)\b",
+    r"\b(?:i|we)(?:'ve| have)? already (?:told|said|asked|explained|sent|given|gave|called|emailed|tried|provided|contacted|reported|complained|done)\b",
     r"\bas (?:i|we) (?:said|mentioned|told you|explained|already said|already told you|keep saying|stated)\b",
     r"\b(?:i|we) keep (?:asking|telling|getting|calling|emailing|saying|explaining|trying)\b",
     r"\b(?:asked|told|called|emailed|written|wrote|contacted|messaged|chatted|rang|phoned)\b(?: \w+){0,3} (?:twice|three times|four times|five times|several times|multiple times|many times|\d+ times|a dozen times|numerous times)\b",
@@ -178,6 +178,25 @@ UNRESOLVED_PROBLEM = (
     r"\bnothing (?:works|is working|has changed|happened|was done)\b",
 )
 
+# The customer says they are not being understood, corrects the assistant, loses patience
+# or gives up: in a support chat each is a failed turn told in words.
+NOT_UNDERSTOOD = (
+    r"\b(?:that'?s|that is|it'?s|it is|this is) not what i (?:asked|said|meant|wanted|need(?:ed)?|ordered|typed)\b",
+    r"\bnot what i (?:asked|said|meant|wanted)\b",
+    r"^\W*no\W+(?:no\W+)?i (?:said|asked|meant|wanted|typed)\b",
+    r"\bi (?:didn't|didnt|did not|never) (?:ask|say|said|want|mention|order)\b",
+    r"\b(?:are|were) you (?:even |actually )?(?:listening|reading|paying attention)\b",
+    r"\bdid you (?:even |actually )?(?:read|hear|listen|look)\b",
+    r"\b(?:can|could|will) you (?:just |please )?(?:listen|read what i)\b",
+    r"\byou(?:'re| are)? not (?:listening|understanding|helping|getting it|reading)\b",
+    r"\byou (?:don't|dont|do not|clearly don't) (?:understand|get it|listen)\b",
+    r"\b(?:forget it|forget the whole thing|i give up|i'?m done with|i'?ll (?:just )?do it myself)\b",
+    r"\b(?:wrong|useless|no help|not helpful|irrelevant) again\b|\b(?:completely|totally) (?:irrelevant|useless)\b",
+    r"\b(?:losing|lost|running out of|out of) (?:my )?patience\b",
+    r"\bhow (?:hard|difficult) (?:is it|can it be|could it be)\b",
+    r"\bhow is (?:it|that|this) (?:possible|acceptable|ok|okay)\b",
+    r"\b(?:is )?(?:any ?one|any ?body) (?:there|home|out there)\s*\?",
+)
 
 # At least one of these occurs in every alternative of the cue's patterns. Keep them in
 # step when a pattern changes; tests/bot checks the promise on the development data.
@@ -256,6 +275,7 @@ CUES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     ("threat_public_complaint", ANCHORS["threat_public_complaint"], _any_of(THREAT_PUBLIC_COMPLAINT)),
     ("repeated_complaint", ALWAYS, _any_of(REPEATED_COMPLAINT)),
     ("unresolved_problem", ALWAYS, _any_of(UNRESOLVED_PROBLEM)),
+    ("not_understood", ALWAYS, _any_of(NOT_UNDERSTOOD)),
 )
 SARCASM = _any_of(SARCASM_ALWAYS)
 SARCASM_FRAME = _any_of(SARCASM_FRAMES)

@@ -43,6 +43,7 @@ CUE_SIGNALS: tuple[str, ...] = (
     "threat_public_complaint",
     "repeated_complaint",
     "unresolved_problem",
+    "not_understood",
 )
 
 HISTORY_LIMIT = 10  # earlier messages compared for repetition; older ones are stale

@@ -51,6 +51,7 @@ FLOORS: dict[str, str] = {
     "sarcasm": "annoyed",
     "demands_human": "annoyed",
     "repeated_complaint": "annoyed",
+    "not_understood": "annoyed",
 }
 ABUSE_FLOOR = "angry"
 STACKED_CUES = 3

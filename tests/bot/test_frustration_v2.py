@@ -188,3 +188,28 @@ def test_quality_on_the_complaints_test_part_and_ordinary_requests():
     ordinary = datasets.bitext_split("test")
     calm = sum(score_message(text).level == "calm" for text in ordinary)
     assert calm >= 0.90 * len(ordinary)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no, I said Tuesday not Thursday",
+        "that's not what I asked",
+        "are you even reading what I write?",
+        "forget it, I'll do it myself",
+        "I'm losing patience here",
+        "how hard is it to find a hotel with parking",
+    ],
+)
+def test_a_customer_who_is_not_understood_is_not_calm(text):
+    result = score_message(text)
+    assert "not_understood" in result.signals
+    assert result.level != "calm"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I didn't get the email yet, can you resend it?", "no thanks, that's all", "is it possible to change the date?"],
+)
+def test_ordinary_turns_are_not_taken_for_not_being_understood(text):
+    assert "not_understood" not in score_message(text).signals
