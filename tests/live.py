@@ -241,6 +241,7 @@ def running_stack(workers: int = 2):
 
         bot_env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONHOME"))}
         bot_env.update({"PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1",
+                        "OPENBLAS_NUM_THREADS": "1",  # as in the Procfile: one BLAS thread per embedding
                         "CALMLINE_PORTAL_URL": portal_url, "BOT_SERVICE_TOKEN": SERVICE_TOKEN,
                         "ACTION_SERVER_URL": f"{action_url}/webhook"})
         if pg:

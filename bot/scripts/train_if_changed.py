@@ -1,7 +1,7 @@
 """Train the bot only when its training inputs changed (content fingerprint, not timestamps).
 
-The fingerprint is a SHA-256 over config.yml, domain.yml, every file under data/ and the
-Rasa version; it is stored next to the model. `make run` and `make test` call this, so a
+The fingerprint is a SHA-256 over config.yml, domain.yml, every file under data/, our
+custom components (bot/components/, bot/embedding.py) and the Rasa version; it is stored next to the model. `make run` and `make test` call this, so a
 fresh clone trains once (about 4 minutes on 2 cores) and later runs start at once.
 
 Usage (from the repository root): bot/.venv/bin/python bot/scripts/train_if_changed.py [--force]
@@ -22,7 +22,10 @@ STAMP = BOT / "models" / "calmline.fingerprint"
 
 
 def training_inputs() -> list[Path]:
-    return [BOT / "config.yml", BOT / "domain.yml", *sorted(p for p in (BOT / "data").rglob("*") if p.is_file())]
+    """Everything a trained model depends on: config, domain, data, and our own components
+    (the embedding featurizer's code decides the features DIET was trained on)."""
+    code = [BOT / "embedding.py", *sorted((BOT / "components").glob("*.py"))]
+    return [BOT / "config.yml", BOT / "domain.yml", *sorted(p for p in (BOT / "data").rglob("*") if p.is_file()), *code]
 
 
 def fingerprint() -> str:
