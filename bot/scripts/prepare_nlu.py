@@ -6,8 +6,9 @@ Writes two files (both regenerated, never hand-edited):
   customer-support sample, with raw order ids rewritten to our BN-####### format
   and annotated as ``order_number``; refund amounts annotated as ``amount``.
 - data/nlu/clinc_oos_train.yml: ``out_of_scope`` examples from CLINC150's *train*
-  splits only (``oos_train`` plus a few in-scope requests from domains we do not
-  serve). The ``oos_val``/``val`` splits are kept for scripts/evaluate_oos.py.
+  splits only (``oos_train`` plus ``CLINC_PER_INTENT`` in-scope requests from each
+  intent of domains we do not serve, minus any that mention our topics). The
+  ``oos_val``/``val`` splits are kept for scripts/evaluate_oos.py.
 
 Deterministic: a fixed seed, sorted inputs.
 
@@ -76,11 +77,35 @@ CLINC_FOREIGN_INTENTS = [
     "pto_balance", "w2", "direct_deposit",
     "meaning_of_life", "do_you_have_pets", "what_are_your_hobbies", "fun_fact",
     "tell_joke", "how_old_are_you", "where_are_you_from",
+    # Added later: further foreign requests whose wording sits
+    # near ours (reservations, "lost" luggage, a card "replacement", maintenance bookings,
+    # time off). Still absent: anything about bills, balances, transactions, fraud, frozen
+    # or blocked accounts, declined cards, rewards redemption, shopping lists and orders.
+    "confirm_reservation", "cancel_reservation", "restaurant_suggestion",
+    "accept_reservations", "ingredient_substitution",
+    "oil_change_when", "schedule_maintenance", "last_maintenance", "tire_change",
+    "travel_alert", "lost_luggage",
+    "pto_request", "pto_request_status", "pto_used", "schedule_meeting", "income",
+    "insurance_change",
+    "replacement_card_duration", "damaged_card", "report_lost_card", "new_card",
+    "application_status", "credit_limit_change",
+    "change_speed", "change_volume", "whisper_mode", "change_accent", "change_ai_name",
+    # Tried and left out: travel_notification ("I'm away next week"), what_is_your_name,
+    # who_made_you ("what's your ..."), find_phone, share_location, text, sync_device.
+    # With them, our customers' delivery changes and contact requests landed on
+    # out_of_scope (suspected cause; not measured intent by intent).
 ]
+# Requests per foreign intent. Measured (README, "Understanding by meaning"): three and
+# two each raised out-of-scope fall-back but sent our own customers' messages to
+# out_of_scope (in-domain acceptance -4 points); one each over the wider intent list
+# keeps out_of_scope from swamping our intents.
 CLINC_PER_INTENT = 1
-# oos_train lines that are actually in scope for a shop (billing address, customer service).
+# oos_train lines (and foreign-intent requests) that are actually in scope for a shop, or
+# worded like our customers' problems (billing address, customer service, a phone number
+# to call, damaged or broken things, warranties, memberships).
 CLINC_OOS_EXCLUDE = re.compile(
-    r"billing address|customer service|refund|deliver|order|invoice|account|password", re.I
+    r"billing address|customer service|refund|deliver|order|invoice|account|password"
+    r"|phone number|complain|damaged|broken|warranty|subscription|membership", re.I
 )
 
 ORDER_ID = "order_id"
@@ -165,7 +190,7 @@ def build_clinc_oos(json_path: Path) -> list[str]:
     for text, intent in data["train"]:
         by_intent[intent].append(text)
     for intent in CLINC_FOREIGN_INTENTS:
-        texts = sorted(by_intent[intent])
+        texts = sorted(t for t in by_intent[intent] if not CLINC_OOS_EXCLUDE.search(t))
         rng.shuffle(texts)
         examples.extend(texts[:CLINC_PER_INTENT])
     unique: list[str] = []
