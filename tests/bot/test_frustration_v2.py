@@ -11,17 +11,28 @@ from pathlib import Path
 import pytest
 
 from bot.frustration import LEVELS, ConversationMood, datasets, score_message
-from bot.frustration.metrics import roc_auc
+from bot.frustration.metrics import f1_at, roc_auc
+from bot.frustration.model import default_model
 
 REPO = Path(__file__).resolve().parents[2]
 HAS_COMPLAINTS = (datasets.data_dir() / "complaints-social-media" / "complaints-data.csv").is_file()
+# The complaints set may not be copied into the repository (its SOURCE.txt: research use,
+# no text in tests or fixtures), so this one test needs the shared data folder beside the
+# clone; our own labelled set, which ships in the repository, is tested without it.
 needs_complaints = pytest.mark.skipif(
-    not HAS_COMPLAINTS, reason=f"shared complaints data not found in {datasets.data_dir()}"
+    not HAS_COMPLAINTS,
+    reason=f"complaints set not found in {datasets.data_dir()}: its licence keeps it out of the repository",
 )
 
 
 def rank(text: str, history: list[str] | None = None, **situation) -> int:
     return LEVELS.index(score_message(text, history, **situation).level)
+
+
+def annoyed_or_worse_f1(labels: list[int], results) -> float:
+    """F1 of "not calm" against the labels; a level above calm is exactly a score at or over
+    the annoyed threshold, rule floors included."""
+    return f1_at(labels, [r.score for r in results], default_model().thresholds[0])
 
 
 # --- the conversations of the issue -------------------------------------------------------
@@ -170,10 +181,7 @@ def test_quality_on_our_untouched_test_part():
     test = datasets.own_set("test")
     results = [score_message(text) for text in test.texts]
     assert roc_auc(test.labels, [r.score for r in results]) >= 0.85
-    flagged = [r.level != "calm" for r in results]
-    tp = sum(1 for f, y in zip(flagged, test.labels, strict=True) if f and y)
-    wrong = sum(1 for f, y in zip(flagged, test.labels, strict=True) if f != bool(y))
-    assert 2 * tp / (2 * tp + wrong) >= 0.75
+    assert annoyed_or_worse_f1(test.labels, results) >= 0.75
 
 
 @needs_complaints
@@ -181,10 +189,7 @@ def test_quality_on_the_complaints_test_part_and_ordinary_requests():
     test = datasets.complaints("test", to_support_only=True)
     results = [score_message(text) for text in test.texts]
     assert roc_auc(test.labels, [r.score for r in results]) >= 0.80
-    flagged = [r.level != "calm" for r in results]
-    tp = sum(1 for f, y in zip(flagged, test.labels, strict=True) if f and y)
-    wrong = sum(1 for f, y in zip(flagged, test.labels, strict=True) if f != bool(y))
-    assert 2 * tp / (2 * tp + wrong) >= 0.75
+    assert annoyed_or_worse_f1(test.labels, results) >= 0.75
     ordinary = datasets.bitext_split("test")
     calm = sum(score_message(text).level == "calm" for text in ordinary)
     assert calm >= 0.90 * len(ordinary)
