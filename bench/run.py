@@ -51,6 +51,7 @@ for p in (str(ROOT), str(BENCH)):
 import chat  # noqa: E402  (bench/chat.py)
 import corpus  # noqa: E402  (bench/corpus.py, after the sys.path setup)
 import live  # noqa: E402  (bench/live.py)
+import nlu  # noqa: E402  (bench/nlu.py)
 
 ARTICLE_TARGET_RPS = 500
 THREADS = 32  # as in the Procfile (live chat streams hold a thread each)
@@ -211,6 +212,23 @@ def time_queries(backend, queries: list[str]) -> tuple[list[float], list]:
     return times, results
 
 
+def embedding_cost(queries: list[str], index_dir: Path) -> dict:
+    """Milliseconds to embed one query, and one document's texts (title with summary, first passage)."""
+    from bot.embedding import default_encoder
+    from portal.search.semantic import document_texts
+
+    encoder = default_encoder()
+    t0 = time.perf_counter()
+    for q in queries:
+        encoder.embed([q])
+    per_query = (time.perf_counter() - t0) * 1000 / max(1, len(queries))
+    docs = [to_document(i, a) for i, a in enumerate(corpus.generate_articles(32))]
+    t0 = time.perf_counter()
+    encoder.embed([t for d in docs for t in document_texts(d.title, d.summary, d.body)])
+    per_doc = (time.perf_counter() - t0) * 1000 / len(docs)
+    return {"query_ms": round(per_query, 1), "document_ms_batched": round(per_doc, 1)}
+
+
 def bench_search(size: int, queries: list[str], workdir: Path) -> dict:
     from portal.search.whoosh_backend import WhooshBackend
 
@@ -241,6 +259,7 @@ def bench_search(size: int, queries: list[str], workdir: Path) -> dict:
     finally:
         backend.close()
 
+    embedding = embedding_cost(queries[:50], index_dir)
     zero = sum(1 for r in results if r.total == 0)
     corrected = sum(1 for r in results if r.corrected)
     suggested = sum(1 for r in results if r.suggestion)
@@ -256,6 +275,7 @@ def bench_search(size: int, queries: list[str], workdir: Path) -> dict:
         "warmup_query_ms": round(warmup_ms, 2),
         "latency_first_pass": latency_stats(first),
         "latency_warm_pass": latency_stats(warm),
+        "embedding": embedding,
         "zero_result_queries": zero,
         "zero_result_share": round(zero / len(queries), 4),
         "spelling_suggested_queries": suggested,
@@ -748,6 +768,10 @@ def summary(results: dict) -> str:
         if "quality" in d:
             from bot.frustration.evaluate import format_table
             lines.extend("  " + line for line in format_table(d["quality"]).splitlines())
+    understanding = nlu.summary_lines(results)
+    if understanding:
+        lines.append("")
+        lines.extend(understanding)
     c = results.get("chat")
     if c:
         lines.append("")
@@ -821,7 +845,7 @@ def parse_args(argv=None):
     ap.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto",
                     help="load generator: wrk if installed (auto), or force one")
     ap.add_argument("--skip", default="",
-                    help="comma-separated sections to skip: search,pages,quality,detector,chat,live,forum")
+                    help="comma-separated sections to skip: search,pages,quality,detector,understanding,nlu_cv,chat,live,forum")
     ap.add_argument("--chat-conversations", type=int, help="conversations of 8 turns for the chat run (default 25)")
     ap.add_argument("--live-database-url", default=os.environ.get("BENCH_LIVE_DATABASE_URL"),
                     help="PostgreSQL for the live section, e.g. postgresql://postgres@127.0.0.1:5432/bench "
@@ -898,6 +922,16 @@ def main(argv=None) -> int:
             except Exception as exc:  # noqa: BLE001
                 results["detector"] = {"error": f"{exc.__class__.__name__}: {exc}"}
                 results["errors"].append(f"detector: {exc.__class__.__name__}: {exc}")
+        for section, run in (("understanding", lambda: nlu.bench_understanding(log)),
+                             ("nlu_cv", lambda: nlu.bench_cross_validation(log))):
+            if section in args.skip or (args.quick and section == "nlu_cv"):
+                continue
+            try:
+                results[section] = run()
+            except Exception as exc:  # noqa: BLE001
+                detail = getattr(exc, "stderr", b"") or b""
+                results[section] = {"error": f"{exc.__class__.__name__}: {exc} {detail[-1500:].decode(errors='replace')}"}
+                results["errors"].append(f"{section}: {exc.__class__.__name__}: {str(exc)[:300]}")
         if "chat" not in args.skip:
             meter = CpuMeter()
             try:

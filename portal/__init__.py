@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
+
+# Search embeds queries with numpy: one BLAS thread per process, or a gunicorn worker's
+# threads and OpenBLAS's own fight over the cores (a 15 ms embedding took 165-300 ms).
+# Set before anything imports numpy.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from flask import Flask
 

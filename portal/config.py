@@ -75,6 +75,8 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "SEARCH_MAX_QUERY_LENGTH": 200,
+        # Search by meaning as well as by words (sentence embeddings; portal/search/semantic.py).
+        "SEARCH_SEMANTIC": _flag(env.get("SEARCH_SEMANTIC"), default=True),
         "RASA_URL": env.get("RASA_URL") or "http://127.0.0.1:5005",
         "RASA_TOKEN": env.get("RASA_TOKEN") or None,
         "RASA_TIMEOUT_SECONDS": float(env.get("RASA_TIMEOUT_SECONDS") or 8),

@@ -10,6 +10,6 @@ def init_app(app) -> None:
     from portal.search.whoosh_backend import WhooshBackend
 
     if "search" not in app.extensions:
-        app.extensions["search"] = WhooshBackend(app.config["SEARCH_INDEX_DIR"])
+        app.extensions["search"] = WhooshBackend(app.config["SEARCH_INDEX_DIR"], semantic=app.config["SEARCH_SEMANTIC"])
     indexing.listen()
     app.register_blueprint(bp)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +44,7 @@ class Selection:
     categories: list[str]  # category of each selected document
     types: list[str] = field(default_factory=list)  # type of each (article, thread)
     answered: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))  # threads with an accepted answer
+    similarity: np.ndarray | None = None  # cosine with the query, when searching by meaning too
 
 
 class PostingsCache:
@@ -141,11 +143,16 @@ def idf(searcher, fieldname: str, text: str) -> float:
 
 
 def select_and_score(searcher, cache: PostingsCache, *, rare: list[str], common: list[str],
-                     boosts: list[tuple[str, str, float]], coord_scale: float = 0.9) -> Selection:
+                     boosts: list[tuple[str, str, float]], coord_scale: float = 0.9, all_common: bool = True,
+                     similarity: Callable[[SegmentData, object], np.ndarray] | None = None,
+                     floor: float = 1.0) -> Selection:
     """Select documents and score them.
 
     Documents are selected by any of the ``rare`` words, or, with no rare words, by
-    all of the ``common`` ones. Every word scores in ``content``; ``boosts`` adds
+    all of the ``common`` ones (any of them with ``all_common=False``). With
+    ``similarity`` (segment, reader -> each document's cosine with the query), a document
+    at or above ``floor`` is selected too, and the cosines come back beside the lexical
+    scores. Every word scores in ``content``; ``boosts`` adds
     (field, word, weight) terms (title words, adjacent word pairs) that score but
     never select. Documents matching more of the selecting words get a bonus. Filtering by
     type, category or answered is the caller's, so it can count facets first.
@@ -157,7 +164,7 @@ def select_and_score(searcher, cache: PostingsCache, *, rare: list[str], common:
     boost_idf = {(f, t): idf(searcher, f, t) for f, t, _ in boosts}
     avgs = {f: _avg_length(searcher, f) for f, _, _ in boosts}
 
-    all_docs, all_scores, all_cats, all_types, all_answered = [], [], [], [], []
+    all_docs, all_scores, all_cats, all_types, all_answered, all_sims = [], [], [], [], [], []
     # An index built before the field existed has no answered column (until `flask search reindex`).
     has_answered = "answered" in searcher.schema
     live_segments = set()
@@ -178,10 +185,14 @@ def select_and_score(searcher, cache: PostingsCache, *, rare: list[str], common:
             scores[ids] += bm25(tf, lengths[ids], content_avg, word_idf[word])
             if word in selecting:
                 hits[ids] += 1
-        if rare:
+        if rare or not all_common or not common:
             selected = hits > 0
         else:
             selected = hits == len(common)
+        sims = None
+        if similarity is not None:
+            sims = similarity(data, reader)
+            selected |= sims >= floor
         if not selected.any():
             continue
         for fieldname, text, weight in boosts:
@@ -200,6 +211,8 @@ def select_and_score(searcher, cache: PostingsCache, *, rare: list[str], common:
         cat_codes, cat_names = cache.column(data, reader, "category")
         all_docs.append(local + offset)
         all_scores.append(scores[local])
+        if sims is not None:
+            all_sims.append(sims[local])
         all_cats.extend(cat_names[c] for c in cat_codes[local])
         type_codes, type_names = cache.column(data, reader, "type")
         all_types.extend(type_names[c] for c in type_codes[local])
@@ -212,7 +225,7 @@ def select_and_score(searcher, cache: PostingsCache, *, rare: list[str], common:
     if not all_docs:
         return Selection(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32), [])
     return Selection(np.concatenate(all_docs), np.concatenate(all_scores), all_cats, all_types,
-                     np.concatenate(all_answered))
+                     np.concatenate(all_answered), np.concatenate(all_sims) if all_sims else None)
 
 
 def top(selection_docs: np.ndarray, selection_scores: np.ndarray, start: int, stop: int) -> list[tuple[int, float]]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -23,93 +22,40 @@ from pathlib import Path
 
 import nh3
 import numpy as np
-from markupsafe import escape
 from whoosh import index, writing
-from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, ShingleFilter, StemmingAnalyzer, StopFilter
-from whoosh.fields import ID, NGRAMWORDS, STORED, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.query import And, Term
 from whoosh.util.filelock import try_for
 
 from portal.search.backend import SearchDocument, SearchHit, SearchResults
-from portal.search.scoring import PostingsCache, select_and_score, top
+from portal.search.ranking import SEARCH_STOP_WORDS, WORD_RE, Candidates, arrange, chunks, snippet_of
+from portal.search.scoring import PostingsCache, select_and_score
+from portal.search.semantic import (
+    SIMILARITY_FLOOR,
+    DocumentVectors,
+    QueryVectors,
+    SegmentVectors,
+    fuse,
+    pack,
+)
+from portal.search.whoosh_schema import PAIR_BOOST, PAIR_SEP, TITLE_BOOST, build_schema, whoosh_fields
 
 log = logging.getLogger(__name__)
 
-# Title words also count on their own; adjacent query words found adjacent in a
-# document (word pairs, indexed as shingles) rank a phrase match above scattered words.
-TITLE_BOOST = 3.0
-PAIR_BOOST = 2.0
-PAIR_SEP = "\u2063"
 # Words in more than this share of documents (and more than COMMON_MIN_DOCS) are
 # "common": they add to the score of documents the rarer words found, but do not
 # select documents themselves (the idea of Lucene's common-terms query).
 COMMON_SHARE = 0.05
 COMMON_MIN_DOCS = 200
-WORD_RE = re.compile(r"\w+(?:'\w+)*", re.UNICODE)
-
-
-# Whoosh's stop list plus the words people wrap a help-desk question in ("I need
-# help with", "can you tell me how"): they select nearly every article and rank none.
-SEARCH_STOP_WORDS = frozenset(STOP_WORDS) | frozenset("""
-    about above after again all also am any because been before being below between both
-    but did does doing don down during each few further had has having her here hers him
-    his how into its just more most nor off once only other our ours out over own same
-    she should some such than their theirs them then there these they those through too
-    under until very was were what when where which while who whom why would could
-    i'm i've i'd you're you've isn't aren't wasn't don't doesn't didn't won't can't
-    i me my mine myself we us our you your yours he him his she her it its they them
-    need needs want wants wanted help helping please assist assistance know tell show
-    like get got trying try let lets hi hello hey thanks thank way ya u im
-""".split())
-
-
-def build_schema() -> Schema:
-    stem = StemmingAnalyzer(stoplist=SEARCH_STOP_WORDS, minsize=2, cachesize=100_000)
-    plain = RegexTokenizer() | LowercaseFilter() | StopFilter(stoplist=SEARCH_STOP_WORDS, minsize=3)
-    return Schema(
-        id=ID(stored=True, unique=True),
-        type=ID(stored=True, sortable=True),
-        category=ID(stored=True, sortable=True),
-        slug=STORED(),
-        url=STORED(),
-        title=TEXT(analyzer=stem, stored=True),
-        summary=STORED(),
-        tags=STORED(),
-        # One scored field: the title twice and the tags once more weigh them up.
-        content=TEXT(analyzer=stem, phrase=False),
-        pairs=TEXT(analyzer=stem | ShingleFilter(size=2, sep=PAIR_SEP), phrase=False),
-        body=STORED(),
-        answered=ID(stored=True, sortable=True),  # "yes" for a thread with an accepted answer
-        # Unstemmed words for "did you mean", and edge n-grams for as-you-type.
-        spell=TEXT(analyzer=plain, phrase=False),
-        title_ac=NGRAMWORDS(minsize=2, maxsize=20, at="start"),
-    )
-
-
-def _fields(doc: SearchDocument) -> dict:
-    tags = " ".join(doc.tags)
-    return {
-        "id": doc.doc_id,
-        "type": doc.type,
-        "category": doc.category or "",
-        "slug": doc.slug,
-        "url": doc.url,
-        "title": doc.title,
-        "summary": doc.summary,
-        "tags": list(doc.tags),
-        "content": "\n".join((doc.title, doc.title, tags, tags, doc.summary, doc.body)),
-        "pairs": "\n".join((doc.title, doc.summary, doc.body)),
-        "body": doc.body,
-        "spell": " ".join((doc.title, tags, doc.summary, doc.body)),
-        "title_ac": doc.title,
-        "answered": "yes" if doc.answered else "no",
-    }
 
 
 class WhooshBackend:
-    def __init__(self, index_dir: str | Path, write_timeout: float = 120.0):
+    def __init__(self, index_dir: str | Path, write_timeout: float = 120.0, semantic: bool = True):
         self.index_dir = Path(index_dir)
+        self.semantic = semantic
+        self._segment_vectors = SegmentVectors()
+        self._query_vectors = QueryVectors()
+        self._document_vectors = DocumentVectors(self.index_dir / "vectors.sqlite")
         self.write_timeout = write_timeout
         self.schema = build_schema()
         self._ix = None
@@ -197,12 +143,13 @@ class WhooshBackend:
         writer = self._writer()
         try:
             docs, removed = produce()
+            docs = list(docs)
             known = set(writer.schema.names())
             for doc_id in removed:
                 writer.delete_by_term("id", doc_id)
-            for doc in docs:
+            for doc, vectors in zip(docs, self._embed(docs), strict=True):
                 # An index of an older schema takes the fields it knows until it is rebuilt.
-                writer.update_document(**{k: v for k, v in _fields(doc).items() if k in known})
+                writer.update_document(**{k: v for k, v in whoosh_fields(doc, vectors).items() if k in known})
             writer.commit()
         except BaseException:
             writer.cancel()
@@ -219,19 +166,29 @@ class WhooshBackend:
     def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> int:
         if not self._schema_current(self._open()):
             self._recreate()
+        # Embedding is the slow part: it runs before the write lock is taken, and every
+        # vector is remembered (vectors.sqlite), so an interrupted rebuild resumes where it stopped.
+        prepared = []
+        for chunk in chunks(docs, 64):
+            prepared.append([(doc, None if v is None else pack(v)) for doc, v in zip(chunk, self._embed(chunk),
+                                                                                    strict=True)])
+            if progress:
+                progress(len(chunk))
         writer = self._open().writer(timeout=self.write_timeout, delay=0.02, limitmb=256)
         count = 0
         try:
-            for doc in docs:
-                writer.add_document(**_fields(doc))
-                count += 1
-                if progress:
-                    progress(1)
+            for chunk in prepared:
+                for doc, vectors in chunk:
+                    writer.add_document(**whoosh_fields(doc, vectors))
+                    count += 1
             writer.commit(mergetype=writing.CLEAR, optimize=True)
         except BaseException:
             writer.cancel()
             raise
         return count
+
+    def _embed(self, docs: list[SearchDocument]) -> list[np.ndarray | None]:
+        return self._document_vectors.of_documents(docs) if self.semantic else [None] * len(docs)
 
     # ------------------------------------------------------------------ reading
     def _analyse(self, text: str) -> list[str]:
@@ -308,70 +265,49 @@ class WhooshBackend:
         doc_type, category, answered = filters
         empty = SearchResults(query=text, total=0, hits=[], page=page, per_page=per_page)
         plan = self._plan(searcher, text)
-        if plan is None:
+        similarity = self._similarity(searcher, text)
+        if plan is None and similarity is None:
             return empty
-        rare, common, boosts, words = plan
-        found = select_and_score(searcher, self._postings, rare=rare, common=common, boosts=boosts)
-        n = found.docnums.size
-        found.scores = found.scores * _type_weights(found, n)
-        base = found.answered.copy() if answered else np.ones(n, dtype=bool)
-        of_type = _matching(found.types, doc_type, n)
-        in_category = _matching(found.categories, category, n)
-        # Each facet counts what the other filters leave, so it still offers every choice of its own.
-        facets = _count(found.categories, base & of_type)
-        type_facets = _count(found.types, base & in_category)
-        keep = base & of_type & in_category
-        docs, scores = found.docnums[keep], found.scores[keep]
-        total = int(docs.size)
-        if total == 0:
-            empty.facets, empty.type_facets = facets, type_facets
+        rare, common, boosts, words = plan or ([], [], [], [])
+        found = select_and_score(searcher, self._postings, rare=rare, common=common, boosts=boosts,
+                                 similarity=similarity, floor=SIMILARITY_FLOOR)
+        if not rare and len(common) > 1 and not (found.scores > 0).any():
+            # Only common words, never all in one document ("alpha bravo"): any of them will do,
+            # documents with more of them first.
+            found = select_and_score(searcher, self._postings, rare=rare, common=common, boosts=boosts,
+                                     all_common=False, similarity=similarity, floor=SIMILARITY_FLOOR)
+        if found.similarity is not None:
+            found.scores = fuse(found.similarity, found.scores)
+        arranged = arrange(Candidates(found.docnums, found.scores, found.categories, found.types, found.answered),
+                           doc_type=doc_type, category=category, answered=answered, page=page, per_page=per_page)
+        if arranged.total == 0:
+            empty.facets, empty.type_facets = arranged.facets, arranged.type_facets
             return empty
-        pages = -(-total // per_page)
-        page = min(max(1, page), pages)
-        ranked = top(docs, scores, (page - 1) * per_page, page * per_page)
         stems = set(words)
-        hits = [self._hit(searcher.stored_fields(docnum), score, stems) for docnum, score in ranked]
-        return SearchResults(query=text, total=total, hits=hits, page=page, per_page=per_page, facets=facets,
-                             type_facets=type_facets)
+        hits = [self._hit(searcher.stored_fields(docnum), score, stems) for docnum, score in arranged.ranked]
+        return SearchResults(query=text, total=arranged.total, hits=hits, page=arranged.page, per_page=per_page,
+                             facets=arranged.facets, type_facets=arranged.type_facets)
+
+    def _similarity(self, searcher, text: str):
+        """segment, reader -> each document's cosine with the query; None when search by meaning is off."""
+        if not self.semantic:
+            return None
+        query = self._query_vectors(text)
+        self._segment_vectors.forget_except({sub.reader().segment().segment_id()
+                                             for sub, _ in _leaf_searchers(searcher)})
+
+        def similarity(data, reader) -> np.ndarray:
+            return self._segment_vectors.similarity(data.segment_id, reader, data.doc_count_all, query)
+
+        return similarity
 
     def _hit(self, hit: dict, score: float, stems: set[str]) -> SearchHit:
-        snippet = self._snippet(hit, stems)
+        snippet = snippet_of(hit.get("body", "") or hit.get("summary", ""), stems, self._stem_word)
         return SearchHit(
             doc_id=hit["id"], type=hit["type"], slug=hit["slug"], title=hit["title"], url=hit["url"],
             category=hit.get("category", ""), snippet=nh3.clean(snippet, tags={"mark"}, attributes={}),
             score=round(score, 4), answered=hit.get("answered") == "yes",
         )
-
-    def _snippet(self, hit, stems: set[str], width: int = 32) -> str:
-        """The window of the body richest in matched words, with them marked.
-
-        Whoosh's highlighter re-analyses the whole text through its full pipeline
-        (about 3 ms an article); this walks the words once with the stemmer's cache.
-        """
-        body = hit.get("body", "") or hit.get("summary", "")
-        words = list(WORD_RE.finditer(body))
-        stem = self._stem_word
-        flags = [stem(m.group().lower()) in stems for m in words]
-        if not any(flags):
-            return str(escape(" ".join(body.split()[:width])))
-        best, best_count, count = 0, -1, 0
-        for i, flag in enumerate(flags):
-            count += flag
-            if i >= width:
-                count -= flags[i - width]
-            if count > best_count:
-                best, best_count = max(0, i - width + 1), count
-        window = range(best, min(len(words), best + width))
-        out, pos = [], words[window.start].start()
-        for i in window:
-            m = words[i]
-            out.append(str(escape(body[pos : m.start()])))
-            text = str(escape(m.group()))
-            out.append(f"<mark>{text}</mark>" if flags[i] else text)
-            pos = m.end()
-        prefix = "… " if window.start > 0 else ""
-        suffix = " …" if window.stop < len(words) else ""
-        return prefix + "".join(out).strip() + suffix
 
     def _stem_word(self, word: str) -> str:
         cached = self._stem_cache.get(word)
@@ -389,6 +325,12 @@ class WhooshBackend:
         with self._lock:
             searcher = self._get_searcher()
             hits = searcher.search(And([Term("title_ac", w) for w in words]), limit=limit)
+            if hits.is_empty():
+                # A typo ("refnd"): the same correction the results page makes, then the prefixes again.
+                corrected = self._correct(searcher, " ".join(words))
+                if corrected:
+                    words = [w[:20] for w in self._words(corrected) if len(w) >= 2]
+                    hits = searcher.search(And([Term("title_ac", w) for w in words]), limit=limit)
             return [
                 SearchHit(doc_id=h["id"], type=h["type"], slug=h["slug"], title=h["title"], url=h["url"],
                           category=h.get("category", ""), snippet="", score=round(float(h.score or 0), 4),
@@ -410,30 +352,5 @@ class WhooshBackend:
         }
 
 
-def _matching(values: list[str], wanted: str | None, n: int) -> np.ndarray:
-    if not wanted:
-        return np.ones(n, dtype=bool)
-    return np.fromiter((v == wanted for v in values), dtype=bool, count=n)
-
-
-def _count(values: list[str], mask: np.ndarray) -> dict[str, int]:
-    """Value -> how many selected documents have it (empty values are not a facet), most first."""
-    counts: dict[str, int] = {}
-    for value, keep in zip(values, mask.tolist(), strict=True):
-        if keep and value:
-            counts[value] = counts.get(value, 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-# Curated articles first when relevance is close; a community thread with an accepted answer
-# next; an open question last. Relevance still decides when the gap is wide (a thread that
-# matches the question far better than any article outranks them all).
-TYPE_WEIGHTS = {"article": 1.2, "thread": 0.85}
-ANSWERED_THREAD_WEIGHT = 1.0
-
-
-def _type_weights(found, n: int) -> np.ndarray:
-    weights = np.fromiter((TYPE_WEIGHTS.get(t, 1.0) for t in found.types), dtype=np.float64, count=n)
-    if found.answered.size == n:
-        weights[found.answered] = ANSWERED_THREAD_WEIGHT
-    return weights
+def _leaf_searchers(searcher):
+    return searcher.leaf_searchers() if searcher.doc_count_all() else []
