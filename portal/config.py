@@ -77,6 +77,11 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         "SEARCH_MAX_QUERY_LENGTH": 200,
         # Search by meaning as well as by words (sentence embeddings; portal/search/semantic.py).
         "SEARCH_SEMANTIC": _flag(env.get("SEARCH_SEMANTIC"), default=True),
+        # "whoosh" (an index directory on this box) or "postgresql" (tables every box shares;
+        # SEARCH_DATABASE_URL, or the portal's own DATABASE_URL when that is PostgreSQL).
+        "SEARCH_BACKEND": (env.get("SEARCH_BACKEND") or "whoosh").strip().lower(),
+        "SEARCH_DATABASE_URL": env.get("SEARCH_DATABASE_URL") or None,
+        "SEARCH_SCHEMA": env.get("SEARCH_SCHEMA") or "calmline_search",
         "RASA_URL": env.get("RASA_URL") or "http://127.0.0.1:5005",
         "RASA_TOKEN": env.get("RASA_TOKEN") or None,
         "RASA_TIMEOUT_SECONDS": float(env.get("RASA_TIMEOUT_SECONDS") or 8),

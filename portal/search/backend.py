@@ -1,7 +1,6 @@
 """The search interface: what the portal needs from any engine.
 
-Whoosh implements it today; a PostgreSQL full-text engine can sit behind the same
-three verbs (index, remove, query) when one process per box is not enough.
+Whoosh implements it for one box (whoosh_backend), PostgreSQL for several (postgres_backend).
 """
 
 from __future__ import annotations
@@ -56,6 +55,9 @@ class SearchResults:
 
 
 class SearchBackend(Protocol):
+    def apply(self, produce: Callable[[], tuple[Iterable[SearchDocument], Iterable[str]]]) -> None:
+        """Call ``produce`` under the engine's write lock; write the documents, remove the ids it returns."""
+
     def index(self, docs: Iterable[SearchDocument]) -> None: ...
 
     def remove(self, doc_ids: Iterable[str]) -> None: ...
@@ -68,3 +70,18 @@ class SearchBackend(Protocol):
     def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> int: ...
 
     def status(self) -> dict: ...
+
+
+class WritesThroughApply:
+    """``index`` and ``remove`` for an engine whose one write path is ``apply``."""
+
+    def apply(self, produce: Callable[[], tuple[Iterable[SearchDocument], Iterable[str]]]) -> None:
+        raise NotImplementedError
+
+    def index(self, docs: Iterable[SearchDocument]) -> None:
+        docs = list(docs)
+        self.apply(lambda: (docs, ()))
+
+    def remove(self, doc_ids: Iterable[str]) -> None:
+        doc_ids = list(doc_ids)
+        self.apply(lambda: ((), doc_ids))

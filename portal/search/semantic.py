@@ -117,37 +117,49 @@ class DocumentVectors:
         conn.execute("CREATE TABLE IF NOT EXISTS vectors (hash TEXT PRIMARY KEY, vector BLOB NOT NULL)")
         return conn
 
+    def lookup(self, hashes: list[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of these text hashes (a backend with its own store overrides this and ``store``)."""
+        conn = self._connect()
+        try:
+            found = {}
+            for start in range(0, len(hashes), 500):
+                chunk = hashes[start : start + 500]
+                rows = conn.execute(
+                    f"SELECT hash, vector FROM vectors WHERE hash IN ({','.join('?' * len(chunk))})", chunk
+                )
+                found.update((h, unpack(v)[0]) for h, v in rows)
+            return found
+        finally:
+            conn.close()
+
+    def store(self, rows: list[tuple[str, bytes]]) -> None:
+        conn = self._connect()
+        try:
+            with conn:
+                conn.executemany("INSERT OR REPLACE INTO vectors (hash, vector) VALUES (?, ?)", rows)
+        finally:
+            conn.close()
+
     @staticmethod
     def _hash(text: str) -> str:
         return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors for ``texts``, from the file where known, embedded (and stored) where not."""
+        """Unit vectors for ``texts``, from the store where known, embedded (and stored) where not."""
         if not texts:
             return np.empty((0, DIMENSIONS), dtype=np.float32)
         hashes = [self._hash(t) for t in texts]
         with _MEMORY_LOCK:
             found: dict[str, np.ndarray] = {h: _MEMORY[h] for h in hashes if h in _MEMORY}
-        if len(found) == len(set(hashes)):
-            return np.stack([found[h] for h in hashes])
-        conn = self._connect()
-        try:
-            unique = [h for h in dict.fromkeys(hashes) if h not in found]
-            for start in range(0, len(unique), 500):
-                chunk = unique[start:start + 500]
-                rows = conn.execute(f"SELECT hash, vector FROM vectors WHERE hash IN ({','.join('?' * len(chunk))})",
-                                    chunk)
-                found.update((h, unpack(v)[0]) for h, v in rows)
+        if len(found) < len(set(hashes)):
+            found.update(self.lookup([h for h in dict.fromkeys(hashes) if h not in found]))
             missing = list(dict.fromkeys(t for t, h in zip(texts, hashes, strict=True) if h not in found))
             for start in range(0, len(missing), EMBED_BATCH):
-                batch = missing[start:start + EMBED_BATCH]
+                batch = missing[start : start + EMBED_BATCH]
                 vectors = _encoder().embed(batch)
                 rows = [(self._hash(t), pack(v[None, :])) for t, v in zip(batch, vectors, strict=True)]
-                with conn:
-                    conn.executemany("INSERT OR REPLACE INTO vectors (hash, vector) VALUES (?, ?)", rows)
+                self.store(rows)
                 found.update((h, unpack(b)[0]) for h, b in rows)
-        finally:
-            conn.close()
         self._remember(found.items())
         return np.stack([found[h] for h in hashes])
 

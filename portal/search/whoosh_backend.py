@@ -27,7 +27,7 @@ from whoosh.index import LockError
 from whoosh.query import And, Term
 from whoosh.util.filelock import try_for
 
-from portal.search.backend import SearchDocument, SearchHit, SearchResults
+from portal.search.backend import SearchDocument, SearchHit, SearchResults, WritesThroughApply
 from portal.search.ranking import SEARCH_STOP_WORDS, WORD_RE, Candidates, arrange, chunks, snippet_of
 from portal.search.scoring import PostingsCache, select_and_score
 from portal.search.semantic import (
@@ -49,7 +49,7 @@ COMMON_SHARE = 0.05
 COMMON_MIN_DOCS = 200
 
 
-class WhooshBackend:
+class WhooshBackend(WritesThroughApply):
     def __init__(self, index_dir: str | Path, write_timeout: float = 120.0, semantic: bool = True):
         self.index_dir = Path(index_dir)
         self.semantic = semantic
@@ -154,14 +154,6 @@ class WhooshBackend:
         except BaseException:
             writer.cancel()
             raise
-
-    def index(self, docs: Iterable[SearchDocument]) -> None:
-        docs = list(docs)
-        self.apply(lambda: (docs, ()))
-
-    def remove(self, doc_ids: Iterable[str]) -> None:
-        doc_ids = list(doc_ids)
-        self.apply(lambda: ((), doc_ids))
 
     def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> int:
         if not self._schema_current(self._open()):
