@@ -1,0 +1,141 @@
+"""A second opinion on the intent, by meaning: the nearest training examples.
+
+DIET learns a decision from words, character n-grams and the sentence embedding; on
+phrasings unlike anything in training it can be confidently wrong. The training examples
+nearest in meaning (cosine of all-MiniLM-L6-v2 sentence embeddings, which
+`SentenceEmbeddingFeaturizer` has already put on every message) are a robust second
+opinion: an intent's score is the mean similarity of its ``k`` nearest examples, turned
+into probabilities with a softmax at ``temperature``. The component blends the two,
+``(1 - weight) * DIET + weight * neighbours``, and rewrites ``intent`` and
+``intent_ranking``; FallbackClassifier, after it, applies its threshold to the blend.
+
+``weight``, ``k`` and ``temperature`` are chosen on development data only
+(``scripts/tune_neighbours.py``; README, "Understanding by meaning"). No embedding is
+computed here: the sentence vector comes from the featurizer's output.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.embedding import DIMENSIONS
+
+FILE = "neighbours.npz"
+
+
+def sentence_vector(message: Message) -> np.ndarray | None:
+    """The message's dense sentence embedding (unit length), or None if it has none."""
+    for feature in message.features:
+        if (feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE and not feature.is_sparse()
+                and feature.features.shape[-1] == DIMENSIONS):
+            vector = np.asarray(feature.features, dtype=np.float32).reshape(-1)
+            norm = float(np.linalg.norm(vector))
+            return vector / norm if norm > 0 else None
+    return None
+
+
+def neighbour_probabilities(vector: np.ndarray, examples: np.ndarray, labels: np.ndarray, n_intents: int,
+                            k: int, temperature: float) -> np.ndarray:
+    """Softmax over intents of the mean cosine of each intent's k nearest examples."""
+    similarities = examples @ vector
+    scores = np.full(n_intents, -1.0, dtype=np.float64)
+    for intent in range(n_intents):
+        own = similarities[labels == intent]
+        if own.size:
+            top = np.partition(own, -min(k, own.size))[-min(k, own.size):]
+            scores[intent] = float(top.mean())
+    scaled = (scores - scores.max()) / temperature
+    weights = np.exp(scaled)
+    return weights / weights.sum()
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class NeighbourIntentBlender(GraphComponent, IntentClassifier):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"weight": 0.5, "k": 3, "temperature": 0.05, "ranking_length": 10}
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        if not 0.0 <= float(config["weight"]) <= 1.0:
+            raise ValueError("weight must be between 0 and 1")
+        if int(config["k"]) < 1 or float(config["temperature"]) <= 0:
+            raise ValueError("k must be at least 1 and temperature positive")
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 intents: list[str] | None = None, examples: np.ndarray | None = None,
+                 labels: np.ndarray | None = None) -> None:
+        self.validate_config(config)
+        self.config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self.intents = intents or []
+        self.examples = examples if examples is not None else np.zeros((0, DIMENSIONS), dtype=np.float32)
+        self.labels = labels if labels is not None else np.zeros(0, dtype=np.int32)
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> NeighbourIntentBlender:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        pairs = [(vector, example.get(INTENT)) for example in training_data.intent_examples
+                 if (vector := sentence_vector(example)) is not None]
+        if not pairs:
+            raise ValueError("NeighbourIntentBlender needs SentenceEmbeddingFeaturizer before it in the pipeline")
+        self.intents = sorted({intent for _, intent in pairs})
+        index = {name: i for i, name in enumerate(self.intents)}
+        self.examples = np.stack([vector for vector, _ in pairs]).astype(np.float32)
+        self.labels = np.array([index[intent] for _, intent in pairs], dtype=np.int32)
+        with self._model_storage.write_to(self._resource) as directory:
+            np.savez(directory / FILE, examples=self.examples, labels=self.labels,
+                     intents=np.array(self.intents))
+        return self._resource
+
+    @classmethod
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> NeighbourIntentBlender:
+        with model_storage.read_from(resource) as directory:
+            data = np.load(directory / FILE, allow_pickle=False)
+            return cls(config, model_storage, resource, intents=[str(i) for i in data["intents"]],
+                       examples=data["examples"], labels=data["labels"])
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        weight = float(self.config["weight"])
+        if weight == 0.0 or not self.intents:
+            return messages
+        for message in messages:
+            vector = sentence_vector(message)
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            if vector is None or not ranking:
+                continue
+            blended = {r[INTENT_NAME_KEY]: (1.0 - weight) * float(r[PREDICTED_CONFIDENCE_KEY]) for r in ranking}
+            neighbours = neighbour_probabilities(vector, self.examples, self.labels, len(self.intents),
+                                                 int(self.config["k"]), float(self.config["temperature"]))
+            for name, p in zip(self.intents, neighbours, strict=True):
+                blended[name] = blended.get(name, 0.0) + weight * float(p)
+            ordered = sorted(blended.items(), key=lambda item: item[1], reverse=True)
+            ordered = ordered[: int(self.config["ranking_length"])]
+            top_name, top_confidence = ordered[0]
+            message.set(INTENT, {INTENT_NAME_KEY: top_name, PREDICTED_CONFIDENCE_KEY: top_confidence},
+                        add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [{INTENT_NAME_KEY: n, PREDICTED_CONFIDENCE_KEY: c} for n, c in ordered],
+                        add_to_output=True)
+        return messages

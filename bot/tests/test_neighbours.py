@@ -1,0 +1,97 @@
+"""The nearest-examples blender: a second opinion by meaning on DIET's intent ranking."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.components.embedding import SentenceEmbeddingFeaturizer
+from bot.components.neighbours import NeighbourIntentBlender, neighbour_probabilities
+
+TRAINING = {
+    "order_status": ["where is my order", "has my parcel shipped yet", "when will my delivery arrive"],
+    "refund": ["I want my money back", "how long does a refund take", "refund me please"],
+    "out_of_scope": ["what's the weather tomorrow", "tell me a joke", "who won the football"],
+}
+
+
+def featurized(*texts: str, storage: LocalModelStorage) -> list[Message]:
+    messages = [Message.build(text=t) for t in texts]
+    WhitespaceTokenizer(WhitespaceTokenizer.get_default_config()).process(messages)
+    SentenceEmbeddingFeaturizer.create(SentenceEmbeddingFeaturizer.get_default_config(), storage,
+                                       Resource("embedding"), ExecutionContext(None, node_name="embedding")
+                                       ).process(messages)
+    return messages
+
+
+def trained(tmp_path, **config) -> tuple[NeighbourIntentBlender, LocalModelStorage, Resource]:
+    storage, resource = LocalModelStorage(tmp_path), Resource("neighbours")
+    examples = []
+    for intent, texts in TRAINING.items():
+        for message in featurized(*texts, storage=storage):
+            message.set("intent", intent)
+            examples.append(message)
+    blender = NeighbourIntentBlender.create({**NeighbourIntentBlender.get_default_config(), **config}, storage,
+                                            resource, ExecutionContext(None, node_name="neighbours"))
+    blender.train(TrainingData(examples))
+    return blender, storage, resource
+
+
+def diet_says(message: Message, ranking: dict[str, float]) -> Message:
+    ordered = sorted(ranking.items(), key=lambda item: item[1], reverse=True)
+    message.set("intent", {"name": ordered[0][0], "confidence": ordered[0][1]})
+    message.set("intent_ranking", [{"name": n, "confidence": c} for n, c in ordered])
+    return message
+
+
+def test_neighbour_probabilities_favour_the_intent_with_the_closest_examples():
+    examples = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]], dtype=np.float32)
+    examples /= np.linalg.norm(examples, axis=1, keepdims=True)
+    labels = np.array([0, 0, 1, 1])
+    probs = neighbour_probabilities(np.array([1.0, 0.0], dtype=np.float32), examples, labels, 2, k=2, temperature=0.1)
+    assert probs.sum() == pytest.approx(1.0) and probs[0] > 0.9
+    sharper = neighbour_probabilities(np.array([1.0, 0.0], dtype=np.float32), examples, labels, 2, k=2,
+                                      temperature=0.02)
+    assert sharper[0] > probs[0]
+
+
+def test_a_confidently_wrong_diet_is_corrected_by_meaning_and_survives_a_reload(tmp_path):
+    blender, storage, resource = trained(tmp_path, weight=0.6, k=2, temperature=0.05)
+    message = diet_says(featurized("nobody can tell me where my package is", storage=storage)[0],
+                        {"refund": 0.7, "order_status": 0.2, "out_of_scope": 0.1})
+    blender.process([message])
+    assert message.get("intent")["name"] == "order_status"
+    ranking = message.get("intent_ranking")
+    assert [r["name"] for r in ranking][0] == "order_status"
+    assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0, abs=1e-6)
+
+    reloaded = NeighbourIntentBlender.load({**blender.config}, storage, resource,
+                                           ExecutionContext(None, node_name="neighbours"))
+    again = diet_says(featurized("nobody can tell me where my package is", storage=storage)[0],
+                      {"refund": 0.7, "order_status": 0.2, "out_of_scope": 0.1})
+    reloaded.process([again])
+    assert again.get("intent") == message.get("intent")
+
+
+def test_weight_zero_leaves_diet_alone_and_messages_without_features_are_skipped(tmp_path):
+    blender, storage, _ = trained(tmp_path, weight=0.0)
+    message = diet_says(featurized("nobody can tell me where my package is", storage=storage)[0],
+                        {"refund": 0.7, "order_status": 0.3})
+    blender.process([message])
+    assert message.get("intent")["name"] == "refund"
+    blender.config["weight"] = 0.5
+    bare = diet_says(Message.build(text="no features"), {"refund": 0.9, "order_status": 0.1})
+    blender.process([bare])
+    assert bare.get("intent") == {"name": "refund", "confidence": 0.9}
+
+
+def test_bad_settings_are_refused():
+    for bad in ({"weight": 1.5}, {"k": 0}, {"temperature": 0.0}):
+        with pytest.raises(ValueError):
+            NeighbourIntentBlender.validate_config({**NeighbourIntentBlender.get_default_config(), **bad})
