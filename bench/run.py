@@ -52,6 +52,7 @@ import chat  # noqa: E402  (bench/chat.py)
 import corpus  # noqa: E402  (bench/corpus.py, after the sys.path setup)
 import live  # noqa: E402  (bench/live.py)
 import nlu  # noqa: E402  (bench/nlu.py)
+import search_engines  # noqa: E402  (bench/search_engines.py)
 
 ARTICLE_TARGET_RPS = 500
 THREADS = 32  # as in the Procfile (live chat streams hold a thread each)
@@ -240,10 +241,12 @@ def bench_search(size: int, queries: list[str], workdir: Path) -> dict:
     gen_s = time.perf_counter() - t0
     words = sum(len(d.body.split()) for d in docs)
 
-    log(f"search {size}: building index")
-    t0 = time.perf_counter()
-    count = WhooshBackend(index_dir).rebuild(iter(docs))
-    build_s = time.perf_counter() - t0
+    search_engines.forget_vectors()
+    with search_engines.vectors_for(size) as vectors:
+        log(f"search {size}: building index ({vectors} vectors)")
+        t0 = time.perf_counter()
+        count = WhooshBackend(index_dir).rebuild(iter(docs))
+        build_s = time.perf_counter() - t0
     del docs
 
     # A fresh backend, as a newly started worker would have: opens the index on first query.
@@ -265,6 +268,8 @@ def bench_search(size: int, queries: list[str], workdir: Path) -> dict:
     suggested = sum(1 for r in results if r.suggestion)
     slowest = sorted(zip(first, queries, results, strict=True), key=lambda x: -x[0])[:5]
     out = {
+        "engine": "whoosh",
+        "vectors": vectors,
         "articles": count,
         "corpus_words_total": words,
         "corpus_generation_s": round(gen_s, 2),
@@ -702,17 +707,22 @@ def summary(results: dict) -> str:
     search = results.get("search", {})
     if search:
         lines.append("")
-        lines.append("Search (WhooshBackend.query, 200 realistic queries, page 1 of 10)")
-        lines.append(f"  {'articles':>8} {'build docs/s':>12} {'index MB':>9} {'p50 ms':>7} {'p95 ms':>7} "
-                     f"{'p99 ms':>7} {'mean ms':>8} | {'warm p50':>8} {'warm p95':>8} {'zero-hit':>8}")
+        lines.append("Search (backend.query, 200 realistic queries, page 1 of 10; words and meaning)")
+        lines.append(f"  {'engine':<10} {'articles':>8} {'build docs/s':>12} {'size MB':>8} {'p50 ms':>7} {'p95 ms':>7} "
+                     f"{'p99 ms':>7} | {'warm p50':>8} {'warm p95':>8} {'zero-hit':>8}  vectors")
         for size, r in search.items():
             if "error" in r:
                 lines.append(f"  {size:>8} ERROR {r['error']}")
                 continue
             f, w = r["latency_first_pass"], r["latency_warm_pass"]
-            lines.append(f"  {r['articles']:>8} {r['index_build_docs_per_s']:>12.0f} {r['index_size_mb']:>9.1f} "
-                         f"{f['p50_ms']:>7.1f} {f['p95_ms']:>7.1f} {f['p99_ms']:>7.1f} {f['mean_ms']:>8.1f} | "
-                         f"{w['p50_ms']:>8.1f} {w['p95_ms']:>8.1f} {r['zero_result_share']:>8.1%}")
+            mb = r.get("index_size_mb", r.get("tables_mb", 0.0))
+            lines.append(f"  {r.get('engine', 'whoosh'):<10} {r['articles']:>8} {r['index_build_docs_per_s']:>12.1f} "
+                         f"{mb:>8.1f} {f['p50_ms']:>7.1f} {f['p95_ms']:>7.1f} {f['p99_ms']:>7.1f} | "
+                         f"{w['p50_ms']:>8.1f} {w['p95_ms']:>8.1f} {r['zero_result_share']:>8.1%}  {r.get('vectors', '')}")
+        rel = results.get("search_relevance")
+        if rel:
+            parts = [f"{k} {v['mrr_at_10']:.3f}" for k, v in rel.items() if isinstance(v, dict) and "mrr_at_10" in v]
+            lines.append(f"  MRR@10 on bench/data/search_dev.yml ({rel.get('queries')} queries): " + ", ".join(parts))
     pages = results.get("pages")
     if pages:
         lines.append("")
@@ -847,6 +857,9 @@ def parse_args(argv=None):
     ap.add_argument("--skip", default="",
                     help="comma-separated sections to skip: search,pages,quality,detector,understanding,nlu_cv,chat,live,forum")
     ap.add_argument("--chat-conversations", type=int, help="conversations of 8 turns for the chat run (default 25)")
+    ap.add_argument("--search-database-url", default=os.environ.get("BENCH_SEARCH_DATABASE_URL"),
+                    help="PostgreSQL for the search section's PostgreSQL engine, beside Whoosh "
+                         "(e.g. postgresql://postgres@127.0.0.1:5432/test)")
     ap.add_argument("--live-database-url", default=os.environ.get("BENCH_LIVE_DATABASE_URL"),
                     help="PostgreSQL for the live section, e.g. postgresql://postgres@127.0.0.1:5432/bench "
                          "(default: BENCH_LIVE_DATABASE_URL, else a SQLite file); its tables are reused")
@@ -895,10 +908,19 @@ def main(argv=None) -> int:
                 try:
                     results["search"][str(size)] = bench_search(size, queries, workdir)
                     results["cpu_usage"][f"search_{size}"] = meter.result()
+                    if args.search_database_url:
+                        results["search"][f"{size}_postgresql"] = search_engines.bench_postgres(
+                            size, lambda size=size: (to_document(i, a) for i, a in
+                                                     enumerate(corpus.generate_articles(size))),
+                            queries, args.search_database_url, time_queries, latency_stats, log)
                 except Exception as exc:  # noqa: BLE001
                     results["search"][str(size)] = {"error": f"{exc.__class__.__name__}: {exc}",
                                                     "traceback": traceback.format_exc()[-3000:]}
                     results["errors"].append(f"search {size}: {exc.__class__.__name__}: {exc}")
+            try:
+                results["search_relevance"] = search_engines.relevance(args.search_database_url)
+            except Exception as exc:  # noqa: BLE001
+                results["errors"].append(f"search relevance: {exc.__class__.__name__}: {exc}")
         if "pages" not in args.skip:
             meter = CpuMeter()
             try:

@@ -7,6 +7,7 @@ article(s) that answer each. The fusion weight and the similarity floor in
 
     .venv/bin/python bench/search_dev.py            # MRR@10: hybrid, words only, plain BM25
     .venv/bin/python bench/search_dev.py --tune     # grid over the fusion settings
+    .venv/bin/python bench/search_dev.py --postgresql postgresql://postgres@127.0.0.1:5432/test
 """
 
 from __future__ import annotations
@@ -66,7 +67,25 @@ def run(backend, queries: list[str]) -> list[list[str]]:
     return [[h.doc_id for h in backend.query(q, per_page=TOP_K).hits] for q in queries]
 
 
-def evaluate(tune: bool = False) -> dict:
+def postgres_mrr(docs, texts: list[str], golds: list[set[str]], url: str) -> dict:
+    """The same dev set on the PostgreSQL engine (its own schema, dropped after)."""
+    import sqlalchemy as sa
+
+    from portal.search.postgres_backend import PostgresBackend
+
+    backend = PostgresBackend(url, schema="bench_search_dev")
+    try:
+        backend.rebuild(docs)
+        row = mrr(run(backend, texts), golds)
+        row["nonsense_with_results"] = sum(backend.query(q).total > 0 for q in NONSENSE)
+        with backend.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA IF EXISTS bench_search_dev CASCADE"))
+        return row
+    finally:
+        backend.close()
+
+
+def evaluate(tune: bool = False, pg_url: str | None = None) -> dict:
     from portal.search import semantic
     from portal.search.whoosh_backend import WhooshBackend
 
@@ -86,6 +105,8 @@ def evaluate(tune: bool = False) -> dict:
         from search_quality import run_plain_bm25_docs
 
         result["plain_bm25"] = mrr(run_plain_bm25_docs(docs, texts), golds)
+        if pg_url:
+            result["postgresql_hybrid"] = postgres_mrr(docs, texts, golds, pg_url)
         if tune:
             grid = []
             default = (semantic.LEXICAL_WEIGHT, semantic.SIMILARITY_FLOOR)
@@ -109,8 +130,9 @@ def evaluate(tune: bool = False) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tune", action="store_true")
+    parser.add_argument("--postgresql", metavar="URL", help="also measure the PostgreSQL engine on this database")
     args = parser.parse_args()
-    result = evaluate(tune=args.tune)
+    result = evaluate(tune=args.tune, pg_url=args.postgresql)
     grid = result.pop("grid", [])
     print(json.dumps(result, indent=2))
     for row in sorted(grid, key=lambda r: (r["nonsense_with_results"], -r["mrr_at_10"]))[:12]:

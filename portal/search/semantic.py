@@ -19,11 +19,15 @@ passage about 40 ms. Two caches keep that off the hot paths:
 
 from __future__ import annotations
 
+import atexit
 import hashlib
+import multiprocessing
+import os
 import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +43,8 @@ LEXICAL_WEIGHT = 0.3
 SIMILARITY_FLOOR = 0.4
 QUERY_CACHE_SIZE = 1024
 EMBED_BATCH = 32
+EMBED_WORKERS = max(1, min(4, os.cpu_count() or 1))
+BULK_BATCHES = 4  # this many batches at once are a bulk job, worth the worker processes
 
 
 def document_texts(title: str, summary: str, body: str) -> list[str]:
@@ -65,6 +71,34 @@ def _encoder():
     from bot.embedding import default_encoder
 
     return default_encoder()
+
+
+def _embed_batch(batch: list[str]) -> np.ndarray:
+    return _encoder().embed(batch)
+
+
+_POOL = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool():
+    """Worker processes for bulk embedding (a rebuild), started once and kept for the process's life."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            # spawn, not fork: the parent may hold threads and open connections.
+            _POOL = ProcessPoolExecutor(max_workers=EMBED_WORKERS, mp_context=multiprocessing.get_context("spawn"))
+            atexit.register(_POOL.shutdown, cancel_futures=True)
+        return _POOL
+
+
+def _embed_batches(batches: list[list[str]]):
+    """Embed batches, in order. A few (an edit) embed here; many (a rebuild) on every core, in
+    worker processes: threads gained only a fifth, as the forward pass is not all BLAS."""
+    if len(batches) < BULK_BATCHES or EMBED_WORKERS < 2:
+        yield from (_embed_batch(b) for b in batches)
+        return
+    yield from _pool().map(_embed_batch, batches)
 
 
 class QueryVectors:
@@ -154,9 +188,9 @@ class DocumentVectors:
         if len(found) < len(set(hashes)):
             found.update(self.lookup([h for h in dict.fromkeys(hashes) if h not in found]))
             missing = list(dict.fromkeys(t for t, h in zip(texts, hashes, strict=True) if h not in found))
-            for start in range(0, len(missing), EMBED_BATCH):
-                batch = missing[start : start + EMBED_BATCH]
-                vectors = _encoder().embed(batch)
+            missing.sort(key=len)  # similar lengths in one batch: less padding to compute
+            batches = [missing[start : start + EMBED_BATCH] for start in range(0, len(missing), EMBED_BATCH)]
+            for batch, vectors in zip(batches, _embed_batches(batches), strict=True):
                 rows = [(self._hash(t), pack(v[None, :])) for t, v in zip(batch, vectors, strict=True)]
                 self.store(rows)
                 found.update((h, unpack(b)[0]) for h, b in rows)
