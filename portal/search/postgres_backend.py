@@ -65,6 +65,7 @@ class _StoredVectors(DocumentVectors):
     """Text hash -> vector in a table every box shares: a rebuild on any box resumes from it."""
 
     def __init__(self, engine: sa.Engine, schema: str):
+        super().__init__()
         self.engine, self.schema = engine, schema
 
     def lookup(self, hashes: list[str]) -> dict[str, np.ndarray]:
@@ -216,6 +217,7 @@ class PostgresBackend(WritesThroughApply):
     def query(self, text: str, *, page: int = 1, per_page: int = 10, doc_type: str | None = None,
               category: str | None = None, answered: bool = False) -> SearchResults:
         self._ensure()
+        text = text.replace("\x00", "")  # PostgreSQL text cannot hold NUL
         with self.engine.connect() as conn:
             suggestion = self._correct(conn, text)
             results, corrected = None, False
@@ -312,7 +314,7 @@ class PostgresBackend(WritesThroughApply):
 
     def suggest(self, prefix: str, limit: int = 8) -> list[SearchHit]:
         self._ensure()
-        words = [re.sub(r"\W", "", w)[:20] for w in WORD_RE.findall(prefix.lower())]
+        words = [re.sub(r"\W|_", "", w)[:20] for w in WORD_RE.findall(prefix.lower())]
         words = [w for w in words if len(w) >= 2]
         if not words:
             return []

@@ -133,8 +133,9 @@ _MEMORY_LOCK = threading.Lock()
 class DocumentVectors:
     """Texts -> vectors, remembered in an SQLite file so nothing is embedded twice."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
+    def __init__(self, path: Path | None = None):
+        self.path = Path(path) if path is not None else None
+        self._stored: set[str] = set()  # hashes this store is known to hold
 
     @staticmethod
     def _remember(pairs) -> None:
@@ -183,16 +184,27 @@ class DocumentVectors:
         if not texts:
             return np.empty((0, DIMENSIONS), dtype=np.float32)
         hashes = [self._hash(t) for t in texts]
+        unique = list(dict.fromkeys(hashes))
         with _MEMORY_LOCK:
-            found: dict[str, np.ndarray] = {h: _MEMORY[h] for h in hashes if h in _MEMORY}
-        if len(found) < len(set(hashes)):
-            found.update(self.lookup([h for h in dict.fromkeys(hashes) if h not in found]))
+            found: dict[str, np.ndarray] = {h: _MEMORY[h] for h in unique if h in _MEMORY}
+        # Look up what this process does not remember, and what this store may not hold yet.
+        unsure = [h for h in unique if h not in found or h not in self._stored]
+        if unsure:
+            held = self.lookup(unsure)
+            found.update(held)
+            self._stored.update(held)
+            # Known in this process (another index embedded them) but not in this store: keep them here too.
+            copies = [(h, pack(found[h][None, :])) for h in unsure if h not in held and h in found]
+            if copies:
+                self.store(copies)
+                self._stored.update(h for h, _ in copies)
             missing = list(dict.fromkeys(t for t, h in zip(texts, hashes, strict=True) if h not in found))
             missing.sort(key=len)  # similar lengths in one batch: less padding to compute
             batches = [missing[start : start + EMBED_BATCH] for start in range(0, len(missing), EMBED_BATCH)]
             for batch, vectors in zip(batches, _embed_batches(batches), strict=True):
                 rows = [(self._hash(t), pack(v[None, :])) for t, v in zip(batch, vectors, strict=True)]
                 self.store(rows)
+                self._stored.update(h for h, _ in rows)
                 found.update((h, unpack(b)[0]) for h, b in rows)
         self._remember(found.items())
         return np.stack([found[h] for h in hashes])

@@ -207,3 +207,41 @@ def test_two_portal_boxes_on_postgresql_search_each_others_articles(engine, make
         db.session.delete(db.session.scalar(db.select(Article).filter_by(slug="refunds")))
         db.session.commit()
     assert client.get("/api/search?q=refund").get_json()["results"] == []
+
+
+def test_an_interrupted_rebuild_resumes_without_embedding_again(engine, monkeypatch):
+    from portal.search import semantic
+
+    backend = engine()
+    docs = [doc(n, f"Guide number {n} to pallets", f"Pallet guide {n}: how pallets of kind {n} are handled.")
+            for n in range(80)]
+
+    def interrupted():
+        yield from docs[:70]
+        raise KeyboardInterrupt  # the operator pressed Ctrl-C during `flask search reindex`
+
+    with pytest.raises(KeyboardInterrupt):
+        backend.rebuild(interrupted())
+    embedded = []
+    real = semantic._embed_batches
+
+    def counting(batches):
+        embedded.extend(t for b in batches for t in b)
+        return real(batches)
+
+    monkeypatch.setattr(semantic, "_embed_batches", counting)
+    with semantic._MEMORY_LOCK:  # a new process: nothing remembered in memory
+        semantic._MEMORY.clear()
+    assert backend.rebuild(docs) == 80
+    # The first 64 documents (one chunk) were embedded before the interruption and kept.
+    assert len(embedded) == 2 * 16
+    assert ids(backend.query("guide number 75 to pallets"))[:1] == ["article:75"]
+
+
+@pytest.mark.parametrize("text", ["'", "\\", "___", "a:*", "!(", "refund & | !", "\"unclosed", "a\x00b", "%_%",
+                                  "(a+)+$", "ß 中文"])
+def test_query_syntax_from_customers_is_only_words(engine, text):
+    backend = engine(semantic=False)
+    backend.rebuild(DOCS)
+    assert backend.query(text).total >= 0
+    assert isinstance(backend.suggest(text), list)
