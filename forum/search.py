@@ -28,6 +28,11 @@ def thread_document(thread: Thread) -> SearchDocument:
     ).all()
     texts = [plain_text(body) for _, body in rows]
     published_ids = {pid for pid, _ in rows}
+    # The question leads the summary; the accepted answer leads the body, so the passage
+    # embedded for search by meaning (semantic.document_texts) is the answer, not the question again.
+    accepted = [plain_text(body) for pid, body in rows if pid == thread.accepted_post_id]
+    body = "\n".join(accepted + [t for (pid, _), t in zip(rows, texts, strict=True)
+                                  if pid != thread.accepted_post_id])
     return SearchDocument(
         doc_id=doc_id("thread", thread.id),
         type="thread",
@@ -37,7 +42,7 @@ def thread_document(thread: Thread) -> SearchDocument:
         category="",  # the topic facet lists help-centre topics; threads are told apart by type
         tags=tuple(t.name for t in thread.tags),
         summary=texts[0][:SUMMARY_LENGTH] if texts else "",
-        body="\n".join(texts),
+        body=body,
         answered=thread.accepted_post_id is not None and thread.accepted_post_id in published_ids,
     )
 
