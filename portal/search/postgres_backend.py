@@ -32,7 +32,8 @@ from portal.search.backend import SearchDocument, SearchHit, SearchResults, Writ
 from portal.search.ranking import SEARCH_STOP_WORDS, WORD_RE, Candidates, arrange, chunks
 from portal.search.semantic import SIMILARITY_FLOOR, DocumentVectors, QueryVectors, fuse, pack, unpack
 
-LEXICAL_CAP = 1000  # lexical candidates ranked per query (the best by ts_rank)
+LEXICAL_CAP = 1000  # lexical candidates kept per query (the best by ts_rank)
+RANKED_MATCHES = 300  # matches ranked per query (see _lexical)
 ANY_WORD_BELOW = 10  # all-words matches under this: any word selects too
 START, STOP = "\u27e6", "\u27e7"  # ts_headline's marks, replaced by <mark> after escaping
 TSV = ("setweight(to_tsvector('english', :title), 'A') || setweight(to_tsvector('english', :tags), 'B') || "
@@ -144,6 +145,7 @@ class PostgresBackend(WritesThroughApply):
         with self.engine.begin() as conn:
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._lock_key})
             conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS fuzzystrmatch"))
             for statement in _ddl(self.schema):
                 conn.execute(sa.text(statement))
         self._ready = True
@@ -232,14 +234,18 @@ class PostgresBackend(WritesThroughApply):
     def _lexical(self, conn, text: str) -> tuple[dict[str, float], str]:
         """id -> ts_rank of the documents the words select, and the tsquery used (for snippets)."""
         s = self.schema
-        sql = (f"SELECT d.id, ts_rank(d.tsv, q, 1) AS r FROM {s}.documents d, {{q}} q "
-               "WHERE NOT d.deleted AND d.tsv @@ q ORDER BY r DESC LIMIT :cap")
+        # Ranking reads each match's whole tsvector; a query of common words matches thousands,
+        # so at most :pre matches (any of them) are ranked. Meaning brings the rest (fuse).
+        sql = (f"SELECT id, ts_rank(tsv, q, 1) AS r FROM (SELECT d.id, d.tsv, q FROM {s}.documents d, {{q}} q "
+               "WHERE NOT d.deleted AND d.tsv @@ q LIMIT :pre) m ORDER BY r DESC LIMIT :cap")
         every = "websearch_to_tsquery('english', :t)"
-        found = dict(conn.execute(sa.text(sql.format(q=every)), {"t": text, "cap": LEXICAL_CAP}).all())
+        found = dict(conn.execute(sa.text(sql.format(q=every)), {"t": text, "cap": LEXICAL_CAP,
+                                                                        "pre": RANKED_MATCHES}).all())
         if len(found) >= ANY_WORD_BELOW:
             return found, every
         any_word = "CAST(replace(CAST(plainto_tsquery('english', :t) AS text), '&', '|') AS tsquery)"
-        for doc_id, rank in conn.execute(sa.text(sql.format(q=any_word)), {"t": text, "cap": LEXICAL_CAP}):
+        for doc_id, rank in conn.execute(sa.text(sql.format(q=any_word)), {"t": text, "cap": LEXICAL_CAP,
+                                                                                 "pre": RANKED_MATCHES}):
             found.setdefault(doc_id, rank)
         return found, any_word
 
@@ -296,18 +302,25 @@ class PostgresBackend(WritesThroughApply):
         if not unsure:
             return None
         s = self.schema
-        known = {w for (w,) in conn.execute(sa.text(f"SELECT word FROM {s}.words WHERE word = ANY(:w)"),
-                                             {"w": unsure})}
+        # Unknown: a word no document uses, whose stem (pool/pools) no document has either.
+        # A word PostgreSQL drops as a stop word has no stem and is never "unknown" (and an
+        # empty tsquery would read every row).
+        unknown = {w for (w,) in conn.execute(sa.text(
+            f"SELECT w FROM unnest(CAST(:w AS text[])) AS w WHERE NOT EXISTS (SELECT 1 FROM {s}.words WHERE word = w) "
+            "AND numnode(plainto_tsquery('english', w)) > 0 AND NOT EXISTS (SELECT 1 FROM "
+            f"{s}.documents d WHERE d.tsv @@ plainto_tsquery('english', w))"), {"w": unsure})}
         changed, out = False, []
         for word in words:
-            if word not in unsure or word in known or conn.execute(sa.text(
-                    f"SELECT EXISTS (SELECT 1 FROM {s}.documents WHERE NOT deleted AND tsv @@ "
-                    "plainto_tsquery('english', :w))"), {"w": word}).scalar():
+            if word not in unknown:
                 out.append(word)
                 continue
+            # Trigrams find the candidates (GIN index); the nearest by edits wins, one edit
+            # for short words and two for longer ones, as on the Whoosh engine.
             best = conn.execute(sa.text(
-                f"SELECT word FROM {s}.words WHERE word % :w AND left(word, 1) = left(:w, 1) "
-                "ORDER BY similarity(word, :w) DESC, word LIMIT 1"), {"w": word}).scalar()
+                f"SELECT word FROM (SELECT word FROM {s}.words WHERE word % :w AND left(word, 1) = left(:w, 1) "
+                "ORDER BY similarity(word, :w) DESC LIMIT 20) c WHERE levenshtein(word, :w) <= :d "
+                "ORDER BY levenshtein(word, :w), similarity(word, :w) DESC, word LIMIT 1"),
+                {"w": word, "d": 2 if len(word) > 4 else 1}).scalar()
             out.append(best or word)
             changed |= bool(best)
         return " ".join(out) if changed else None
