@@ -857,6 +857,8 @@ def parse_args(argv=None):
     ap.add_argument("--skip", default="",
                     help="comma-separated sections to skip: search,pages,quality,detector,understanding,nlu_cv,chat,live,forum")
     ap.add_argument("--chat-conversations", type=int, help="conversations of 8 turns for the chat run (default 25)")
+    ap.add_argument("--synthetic-vectors", action="store_true",
+                    help="search: fixed pseudo-random document vectors at every size (latency only, no embedding)")
     ap.add_argument("--search-database-url", default=os.environ.get("BENCH_SEARCH_DATABASE_URL"),
                     help="PostgreSQL for the search section's PostgreSQL engine, beside Whoosh "
                          "(e.g. postgresql://postgres@127.0.0.1:5432/test)")
@@ -902,6 +904,8 @@ def main(argv=None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="run-", dir=WORK))
     try:
         if "search" not in args.skip:
+            if args.synthetic_vectors:
+                search_engines.EMBED_UP_TO = 0
             queries = corpus.realistic_queries(200)
             for size in args.sizes:
                 meter = CpuMeter()

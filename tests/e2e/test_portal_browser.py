@@ -123,3 +123,17 @@ def test_common_password_is_refused_and_no_account_is_created(page):
     log_in(page, email, "password123")
     expect(page.locator("p.flash-error")).to_contain_text("do not match")
     expect(page.locator("span.who")).to_have_count(0)
+
+
+def test_an_agent_finds_an_article_in_other_words_and_puts_its_link_in_the_reply(page):
+    log_in(page, "agent@example.com", "calm-agent-2026")
+    page.goto("/agent")
+    lookup = page.locator("[data-article-lookup]")
+    # No word of a refund article's title: "money back", not "refund".
+    lookup.locator("#agent-article-q").fill("when does my money come back after I send something back")
+    lookup.get_by_role("button", name="Find").click()
+    found = lookup.locator("[data-article-results] li").filter(has=page.locator("a[href*=refund]")).first
+    expect(found).to_be_visible()
+    found.get_by_role("button", name=re.compile("^Insert a link to")).click()
+    reply = page.locator("#agent-reply").input_value()
+    assert "/kb/" in reply and "refund" in reply
