@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import object_session
 
 from forum.models import Post, Thread
@@ -15,7 +14,7 @@ from forum.reading import thread_url
 from portal.markdown import plain_text
 from portal.search.backend import SearchDocument
 from portal.search.indexing import doc_id
-from portal.search.services import clean_query
+from portal.search.services import search
 
 SUMMARY_LENGTH = 300
 
@@ -60,12 +59,11 @@ class CommunityAnswer:
 
 def community_answers(query: str, limit: int = 3) -> list[CommunityAnswer]:
     """Answered community threads that match ``query``, best first (raises SearchInputError for empty text)."""
-    text = clean_query(query)
-    found = current_app.extensions["search"].query(text, page=1, per_page=limit, doc_type="thread", answered=True)
+    found = search(query, per_page=limit, doc_type="thread", answered=True, source="forum")
     return [CommunityAnswer(title=h.title, url=h.url, score=h.score) for h in found.hits]
 
 
 def similar_articles(query: str, limit: int = 3) -> list[dict]:
-    text = clean_query(query)
-    found = current_app.extensions["search"].query(text, page=1, per_page=limit, doc_type="article")
+    # Asked while a member types a thread title: a miss here is half a title, not a content gap.
+    found = search(query, per_page=limit, doc_type="article", source="forum", note_miss=False)
     return [{"type": "article", "title": h.title, "url": h.url, "score": h.score} for h in found.hits]

@@ -31,11 +31,19 @@ class Searchable:
 
 
 _registry: dict[str, Searchable] = {}
+_category_names: dict[str, str] = {}
 _listening = False
 
 
-def register_searchable(type_: str, model: type, to_document: Callable[[object], SearchDocument]) -> None:
+def register_searchable(type_: str, model: type, to_document: Callable[[object], SearchDocument],
+                        category_names: dict[str, str] | None = None) -> None:
+    """A capability's documents join the search; ``category_names`` label its category facets."""
     _registry[type_] = Searchable(type_, model, to_document)
+    _category_names.update(category_names or {})
+
+
+def category_names() -> dict[str, str]:
+    return dict(_category_names)
 
 
 def registered_types() -> tuple[str, ...]:

@@ -39,13 +39,20 @@ def clean_query(raw: str | None) -> str:
 
 
 def search(raw: str | None, *, page: int = 1, per_page: int = 10, doc_type: str | None = None,
-           category: str | None = None, source: str = "web") -> SearchResults:
+           category: str | None = None, answered: bool = False, source: str = "web",
+           note_miss: bool = True) -> SearchResults:
+    """Validate the query, ask the engine, and note a search that found nothing (content gaps).
+
+    A narrowed search (a category, answered threads only) finding nothing is not a gap, and
+    lookups made while someone types (``note_miss=False``) would only fill the log with halves.
+    """
     text = clean_query(raw)
     types = doc_types()
     if doc_type is not None and doc_type not in types:
         raise SearchInputError(f"type must be one of: {', '.join(types)}.")
-    results = backend().query(text, page=page, per_page=per_page, doc_type=doc_type, category=category)
-    if results.total == 0 and page == 1 and not category:
+    results = backend().query(text, page=page, per_page=per_page, doc_type=doc_type, category=category,
+                              answered=answered)
+    if note_miss and results.total == 0 and page == 1 and not category and not answered:
         record_miss(text, source)
     return results
 

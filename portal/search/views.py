@@ -1,7 +1,7 @@
 from flask import render_template, request
 
-from portal.kb.models import CATEGORY_NAMES
 from portal.search import bp
+from portal.search.indexing import category_names
 from portal.search.services import SearchInputError, search
 
 
@@ -23,7 +23,7 @@ def results():
     category = request.args.get("category") or None
     doc_type = request.args.get("type") or None
     page = _int_arg("page", 1, 1, 1000)
-    context = {"q": q, "category": category, "doc_type": doc_type, "category_names": CATEGORY_NAMES,
+    context = {"q": q, "category": category, "doc_type": doc_type, "category_names": category_names(),
                "type_names": TYPE_NAMES}
     if not q.strip():
         return render_template("search/results.html", results=None, error=None, **{**context, "q": ""})
