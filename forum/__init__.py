@@ -14,6 +14,7 @@ def init_app(app) -> None:
 
     register_searchable("thread", Thread, thread_document)
     app.register_blueprint(bp)
-    from forum.moderation_views import bp as moderation_bp  # /moderation pages and members' flags
+    from forum.moderation import member_views  # noqa: F401  (its routes, on the same blueprint)
+    from forum.moderation.views import bp as moderation_bp  # /moderation pages and members' flags
 
     app.register_blueprint(moderation_bp)

@@ -249,7 +249,7 @@ def test_bad_flags_are_refused(thread_with_reply, form, status, message):
 
 def test_a_racing_duplicate_flag_meets_the_unique_constraint(thread_with_reply, monkeypatch):
     """Two submissions of the same flag at once: both pass the look-up, the database keeps one."""
-    from forum import moderation_actions
+    from forum.moderation import actions as moderation_actions
 
     app, ids, thread_id, post_id = thread_with_reply
     sam = browser(app, "sam")
@@ -314,7 +314,7 @@ def test_members_flagging_at_the_same_moment_still_reach_the_auto_hide(thread_wi
     import threading
     import time
 
-    from forum import moderation_actions
+    from forum.moderation import actions as moderation_actions
 
     app, ids, thread_id, post_id = thread_with_reply
     with app.app_context():

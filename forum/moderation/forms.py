@@ -1,5 +1,5 @@
 """Forms for flagging and for the moderation pages. A form checks what was sent; the
-services in forum.moderation_actions/_members decide and write.
+services in actions.py and members.py decide and write.
 """
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from forum.moderation_actions import MAX_FLAG_NOTE, MAX_HIDDEN_REASON, MAX_POST_BODY, MAX_TITLE
-from forum.moderation_members import MAX_PATTERN, MAX_SANCTION_REASON
-from forum.moderation_queue import LOG_ACTIONS, QUEUE_SORTS
+from forum.moderation.actions import MAX_FLAG_NOTE, MAX_HIDDEN_REASON, MAX_POST_BODY, MAX_TITLE
+from forum.moderation.members import MAX_PATTERN, MAX_SANCTION_REASON
+from forum.moderation.queue import LOG_ACTIONS, QUEUE_SORTS
 from forum.settings import SPECS
 
 FLAG_CHOICES = {

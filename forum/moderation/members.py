@@ -1,7 +1,7 @@
 """Moderators' work on members (warnings, suspensions, bans) and on the rules the
 admission gate applies (settings, watched words).
 
-Like forum.moderation_actions: each function changes rows, writes the ModerationLog
+Like forum.moderation.actions: each function changes rows, writes the ModerationLog
 row, raises a ModerationError for a refusal, and leaves the commit to the caller.
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from forum.models import WATCHED_WORD_ACTIONS, UserSanction, WatchedWord
 from forum.moderation import InvalidPattern, active_sanction, compile_pattern, is_moderator
-from forum.moderation_actions import Conflict, ModerationError, NotAllowed, log_action, tell_member
+from forum.moderation.actions import Conflict, ModerationError, NotAllowed, log_action, tell_member
 from forum.settings import SPECS, all_settings, set_setting
 from portal.auth.models import User
 from portal.extensions import db

@@ -1,5 +1,5 @@
 """What moderators read: the flag queue (one entry per post), the approval queue, the
-log, and a member's record. Reads only; the changes are in moderation_actions/_members.
+log, and a member's record. Reads only; the changes are in actions.py and members.py.
 """
 
 from __future__ import annotations
