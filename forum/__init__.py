@@ -13,6 +13,9 @@ def init_app(app) -> None:
     from portal.search.indexing import register_searchable
 
     register_searchable("thread", Thread, thread_document)
+    from forum.demo import seed_demo
+
+    app.extensions.setdefault("demo_seeders", []).append(seed_demo)  # `flask seed demo`
     app.register_blueprint(bp)
     from forum.moderation import member_views  # noqa: F401  (its routes, on the same blueprint)
     from forum.moderation.views import bp as moderation_bp  # /moderation pages and members' flags

@@ -104,3 +104,9 @@ def seed_forum() -> int:
         added += 1
     db.session.commit()
     return added
+
+
+def seed_demo() -> str | None:
+    """The forum's part of `flask seed demo`: what was added, for the command to print."""
+    added = seed_forum()
+    return f"Community: {added} demo threads added" if added else None
