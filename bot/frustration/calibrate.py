@@ -119,7 +119,19 @@ def _best_cut(labels: list[int], scores: list[float], lowest: float = 0.0, allow
 
 
 def calibrate() -> dict[str, Any]:
-    """Fit on the train parts, choose the blend, carry and levels on the development parts."""
+    """Fit on the train parts, choose the blend, carry and levels on the development parts.
+
+    BLAS runs on one thread here: a sum split over threads adds in another order, and the
+    weights would then depend on the machine's cores and OPENBLAS_NUM_THREADS (which the
+    portal sets to 1), so `calibrate --check` would fail on one and pass on another.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _calibrate()
+
+
+def _calibrate() -> dict[str, Any]:
     import numpy as np
 
     complaints = datasets.complaints("train", to_support_only=True)
