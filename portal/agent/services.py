@@ -90,7 +90,7 @@ def visible_tickets(query, user: User):
 def queue(user: User) -> list[Ticket]:
     """Handoffs waiting for a person, most urgent first, then by first-response due time."""
     query = (sa.select(Ticket).join(Conversation, Ticket.conversation_id == Conversation.id)
-             .where(Ticket.assignee_id.is_(None), Ticket.status == "open", Conversation.status == "handoff"))
+             .where(Ticket.assignee_id.is_(None), Ticket.status == "open", Conversation.status == lifecycle.HANDOFF))
     rows = list(db.session.scalars(visible_tickets(query, user)))
     return sorted(rows, key=lambda t: (PRIORITY_RANK.get(t.priority, 9), t.sla_due_at))
 
@@ -191,7 +191,7 @@ def agent_reply(number: str, agent: User, text: str, client_id: str | None = Non
     if ticket.status == "pending":
         ticket.status = "open"
     commit_and_keep()  # the answer is the message just stored
-    if conv.status != "live":  # the customer is not in the chat: tell them by email too
+    if conv.status != lifecycle.LIVE:  # the customer is not in the chat: tell them by email too
         from portal.support.mail import notify_customer_of_reply
 
         notify_customer_of_reply(ticket, text)
