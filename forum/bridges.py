@@ -19,14 +19,15 @@ from forum.reading import post_url, thread_url
 from forum.services import ForumError
 from forum.text import slugify
 from portal.chat.models import Message
-from portal.chat.services import score_frustration, start_conversation, transcript_of
+from portal.chat.services import start_conversation
 from portal.extensions import db
+from portal.handoff.messages import customer_message
+from portal.handoff.tickets import open_handoff_ticket, record_event
 from portal.kb.models import Article
 from portal.kb.services import get_or_create_category, render_article_body
 from portal.markdown import plain_text
 from portal.notifications.services import notify
 from portal.support.models import Ticket
-from portal.support.services import build_briefing, open_ticket
 
 # Forum categories to the support teams' routing categories and the help centre's topics.
 TEAM_CATEGORY = {"billing": "billing", "products-setup": "technical"}
@@ -61,35 +62,28 @@ def open_ticket_from_thread(agent, thread: Thread) -> tuple[Ticket, bool]:
         raise BridgeError("The thread has no published posts to take to support.")
 
     conv = start_conversation(thread.author_id, None)
-    conv.status = "handoff"
     history: list[str] = []
     for post in posts:
         text = plain_text(post.body_md)[:4000] or "(empty post)"
         if post.author_id == thread.author_id:
-            mood = score_frustration(text, history[-10:])
+            # Old posts: the detector sees the thread's own history, and nobody has been kept waiting.
+            customer_message(conv, text, page=post_url(post.id), history=history[-10:], waited_seconds=0.0,
+                             created_at=post.created_at)
             history.append(text)
-            db.session.add(Message(conversation=conv, sender="customer", text=text, page=post_url(post.id),
-                                   frustration_score=round(mood.score, 4), frustration_level=mood.level,
-                                   frustration_signals=list(mood.signals), created_at=post.created_at))
         else:
             db.session.add(Message(conversation=conv, sender="system", created_at=post.created_at,
                                    text=f"{_name(post.author)} replied in the community: {text}"[:4000]))
     db.session.flush()
 
-    transcript = transcript_of(conv)
-    briefing = build_briefing(transcript, "forum_thread")
-    briefing.update({"problem": thread.title[:200], "source": "forum", "thread_url": thread_url(thread),
-                     "thread_title": thread.title, "thread_posts": len(posts)})
-    category = TEAM_CATEGORY.get(thread.category.slug, "general")
-    ticket = open_ticket(reason="forum_thread", transcript=transcript, category=category,
-                         customer_id=thread.author_id, conversation_id=conv.id, subject=thread.title,
-                         briefing=briefing)
-    from portal.agent.services import record_event
+    briefing = {"problem": thread.title[:200], "source": "forum", "thread_url": thread_url(thread),
+                "thread_title": thread.title, "thread_posts": len(posts)}
+    def note(number: str) -> str:
+        return (f"Our support team opened ticket {number} from your community question \"{thread.title}\". "
+                "A person will reply here; nothing you wrote needs repeating.")
 
+    ticket, _ = open_handoff_ticket(conv, "forum_thread", category=TEAM_CATEGORY.get(thread.category.slug, "general"),
+                                    subject=thread.title, briefing_extra=briefing, note=note)
     record_event(ticket, agent, "from_thread", thread=thread.id, title=thread.title, url=thread_url(thread))
-    db.session.add(Message(conversation=conv, sender="system",
-                           text=f"Our support team opened ticket {ticket.number} from your community question "
-                                f"\"{thread.title}\". A person will reply here; nothing you wrote needs repeating."))
     thread.ticket_id = ticket.id
     notify([thread.author_id], "ticket_from_thread",
            f"Support opened ticket {ticket.number} for your question \"{thread.title}\"",

@@ -8,6 +8,8 @@ from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal.extensions import db
+
 log = logging.getLogger(__name__)
 
 MESSAGES = {
@@ -20,6 +22,12 @@ MESSAGES = {
     429: "Too many attempts. Please wait a moment and try again.",
     500: "Something went wrong on our side. Please try again.",
 }
+
+
+class DomainError(ValueError):
+    """A rule said no. Carries its HTTP status; the handler below answers HTML or JSON."""
+
+    status = 400
 
 
 def wants_json() -> bool:
@@ -43,6 +51,11 @@ def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return _respond(400, "Your form expired or was not sent from this site. Reload the page and try again.")
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        db.session.rollback()  # nothing of the refused change is kept
+        return _respond(exc.status, str(exc))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -2,24 +2,29 @@
 
 Every change is stored with its ChatEvent (what live clients see) and its TicketEvent
 (the ticket's timeline and audit record) in one transaction, before the API answers.
+The conversation's own moves are portal.handoff.lifecycle's; presence and business hours
+are portal.handoff.availability's.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 
 from portal.auth.models import User
+from portal.auth.permissions import sees_all, team_ids
 from portal.chat.models import Conversation, Message
 from portal.chat.rasa_client import BotUnavailable
+from portal.chat.services import ChatError, already_sent, validate_client_id
 from portal.extensions import commit_and_keep, db
+from portal.handoff import lifecycle
+from portal.handoff.messages import post_message
+from portal.handoff.tickets import record_event
 from portal.live.events import publish
 from portal.models import utcnow
-from portal.support.models import AgentPresence, Team, Ticket, TicketEvent
+from portal.support.models import Team, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
@@ -56,14 +61,6 @@ class Conflict(AgentError):
 
 # ---- who sees what -----------------------------------------------------------------
 
-def sees_all(user: User) -> bool:
-    return user.has_role("supervisor", "admin")
-
-
-def team_ids(user: User) -> list[int]:
-    return [t.id for t in getattr(user, "teams", [])]
-
-
 def can_see(user: User, ticket: Ticket) -> bool:
     if sees_all(user):
         return True
@@ -93,7 +90,7 @@ def visible_tickets(query, user: User):
 def queue(user: User) -> list[Ticket]:
     """Handoffs waiting for a person, most urgent first, then by first-response due time."""
     query = (sa.select(Ticket).join(Conversation, Ticket.conversation_id == Conversation.id)
-             .where(Ticket.assignee_id.is_(None), Ticket.status == "open", Conversation.status == "handoff"))
+             .where(Ticket.assignee_id.is_(None), Ticket.status == "open", Conversation.status == lifecycle.HANDOFF))
     rows = list(db.session.scalars(visible_tickets(query, user)))
     return sorted(rows, key=lambda t: (PRIORITY_RANK.get(t.priority, 9), t.sla_due_at))
 
@@ -124,88 +121,7 @@ def queue_item(ticket: Ticket) -> dict:
     }
 
 
-# ---- presence and availability --------------------------------------------------------
-
-def touch_presence(user: User) -> None:
-    row = db.session.get(AgentPresence, user.id)
-    if row is None:
-        db.session.add(AgentPresence(user_id=user.id, last_seen_at=utcnow()))
-    else:
-        row.last_seen_at = utcnow()
-    db.session.commit()
-
-
-def agents_online(team_id: int | None) -> int:
-    since = utcnow() - timedelta(seconds=current_app.config["PRESENCE_SECONDS"])
-    users = db.session.scalars(sa.select(User).join(AgentPresence, AgentPresence.user_id == User.id)
-                               .where(AgentPresence.last_seen_at >= since, User.active.is_(True)))
-    return sum(1 for u in users if u.has_role("agent", "supervisor")
-               and (team_id is None or sees_all(u) or team_id in team_ids(u)))
-
-
-DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
-
-def parse_business_hours(spec: str) -> tuple[set[int], int, int]:
-    """"Mon-Fri 09:00-17:00" -> ({0..4}, 540, 1020). "always" means every minute."""
-    spec = spec.strip().lower()
-    if spec in ("always", "24/7"):
-        return set(range(7)), 0, 24 * 60
-    try:
-        days, hours = spec.split()
-        first, _, last = days.partition("-")
-        start_day, end_day = DAYS.index(first[:3]), DAYS.index((last or first)[:3])
-        opens, _, closes = hours.partition("-")
-        to_min = lambda hm: int(hm.split(":")[0]) * 60 + int(hm.split(":")[1])  # noqa: E731
-        day_set = {d % 7 for d in range(start_day, start_day + ((end_day - start_day) % 7) + 1)}
-        return day_set, to_min(opens), to_min(closes)
-    except (ValueError, IndexError) as exc:
-        raise ValueError(f"BUSINESS_HOURS must look like 'Mon-Fri 09:00-17:00', not {spec!r}") from exc
-
-
-def within_business_hours(now: datetime | None = None) -> bool:
-    days, opens, closes = parse_business_hours(current_app.config["BUSINESS_HOURS"])
-    local = (now or utcnow()).replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(current_app.config["BUSINESS_TIMEZONE"]))
-    minute = local.hour * 60 + local.minute
-    return local.weekday() in days and opens <= minute < closes
-
-
-def expected_reply(ticket: Ticket) -> str:
-    hours = current_app.config["SLA_HOURS"][ticket.priority]
-    return f"within {int(hours)} hour{'s' if hours != 1 else ''}" if hours < 48 else f"within {int(hours // 24)} days"
-
-
-def availability_notice(ticket: Ticket) -> str | None:
-    """The honest message when nobody can pick up now, or None when someone can."""
-    open_now = within_business_hours()
-    if open_now and agents_online(ticket.team_id):
-        return None
-    why = ("Our team is offline right now" if open_now else
-           f"Our team answers live during business hours ({current_app.config['BUSINESS_HOURS']})")
-    return (f"{why}, so nobody can pick this up straight away. Your ticket {ticket.number} is open with "
-            f"everything you've told us, and we'll reply {expected_reply(ticket)}. You can follow it and "
-            "answer under My tickets.")
-
-
 # ---- the conversation ----------------------------------------------------------------------
-
-def post_message(conv: Conversation, sender: str, text: str, author: User | None = None, payload=None,
-             client_id: str | None = None) -> Message:
-    message = Message(conversation=conv, sender=sender, text=text, author_id=author.id if author else None,
-                      payload=payload or {}, client_id=client_id)
-    db.session.add(message)
-    db.session.flush()
-    if author is not None:
-        message.author = author
-    publish(conv.id, "message", message.to_dict())
-    return message
-
-
-def record_event(ticket: Ticket, actor: User | None, kind: str, internal: bool = False, **data) -> TicketEvent:
-    row = TicketEvent(ticket=ticket, actor_id=actor.id if actor else None, kind=kind, internal=internal, data=data)
-    db.session.add(row)
-    return row
-
 
 def _first_line(ticket: Ticket) -> str:
     briefing = ticket.briefing or {}
@@ -233,10 +149,7 @@ def claim(number: str, agent: User) -> Ticket:
     conv = ticket.conversation
     record_event(ticket, agent, "claimed", agent=agent.first_name)
     if conv is not None:
-        conv.status, conv.assignee_id = "live", agent.id
-        post_message(conv, "system", f"{agent.first_name} from support has joined the chat.",
-                 payload={"custom": {"agent_joined": agent.first_name}})
-        publish(conv.id, "status", {"status": "live", "agent": agent.first_name})
+        lifecycle.claim(conv, agent)
         first = post_message(conv, "agent", _first_line(ticket), author=agent)
         record_event(ticket, agent, "reply", text=first.text)
         ticket.first_responded_at = ticket.first_responded_at or utcnow()
@@ -259,8 +172,6 @@ def clean_text(text, limit: int = MAX_TEXT) -> str:
 
 
 def agent_reply(number: str, agent: User, text: str, client_id: str | None = None) -> Message:
-    from portal.chat.services import ChatError, already_sent, validate_client_id
-
     ticket = ticket_for(agent, number)
     _require_owner(ticket, agent)
     text = clean_text(text)
@@ -280,7 +191,7 @@ def agent_reply(number: str, agent: User, text: str, client_id: str | None = Non
     if ticket.status == "pending":
         ticket.status = "open"
     commit_and_keep()  # the answer is the message just stored
-    if conv.status != "live":  # the customer is not in the chat: tell them by email too
+    if conv.status != lifecycle.LIVE:  # the customer is not in the chat: tell them by email too
         from portal.support.mail import notify_customer_of_reply
 
         notify_customer_of_reply(ticket, text)
@@ -326,9 +237,7 @@ def resolve(number: str, agent: User) -> Ticket:
     record_event(ticket, agent, "status", old=old, new="resolved")
     conv = ticket.conversation
     if conv is not None:
-        conv.status, conv.assignee_id, conv.resolution = "bot", None, "agent"
-        post_message(conv, "system", f"{agent.first_name} has marked this as resolved.")
-        publish(conv.id, "status", {"status": "bot"})
+        lifecycle.resolve(conv, agent)
         db.session.commit()
         resume_bot(conv, ask_rating=True)
     db.session.commit()
@@ -344,9 +253,7 @@ def hand_back(number: str, agent: User) -> Ticket:
     old = ticket.status
     ticket.status, ticket.resolved_at, ticket.assignee_id = "resolved", utcnow(), None
     record_event(ticket, agent, "handed_back", old=old)
-    conv.status, conv.assignee_id = "bot", None
-    post_message(conv, "system", f"{agent.first_name} has handed you back to our assistant.")
-    publish(conv.id, "status", {"status": "bot"})
+    lifecycle.hand_back(conv, agent)
     db.session.commit()
     resume_bot(conv, ask_rating=False)
     db.session.commit()
@@ -365,10 +272,7 @@ def transfer(number: str, agent: User, team: str | None = None, to_agent: int | 
         ticket.assignee_id = target.id
         record_event(ticket, agent, "transferred", to_agent=target.first_name)
         if conv is not None:
-            conv.assignee_id = target.id
-            post_message(conv, "system", f"{agent.first_name} has passed you to {target.first_name}, who can see "
-                     "the whole conversation.")
-            publish(conv.id, "status", {"status": "live", "agent": target.first_name})
+            lifecycle.pass_to(conv, target, agent)
     else:
         target_team = db.session.scalar(sa.select(Team).where(Team.slug == team)) if isinstance(team, str) else None
         if target_team is None:
@@ -376,10 +280,8 @@ def transfer(number: str, agent: User, team: str | None = None, to_agent: int | 
         ticket.team_id, ticket.assignee_id = target_team.id, None
         record_event(ticket, agent, "transferred", to_team=target_team.slug)
         if conv is not None:
-            conv.status, conv.assignee_id = "handoff", None
-            post_message(conv, "system", f"{agent.first_name} has passed you to our {target_team.name.lower()} team. "
-                     "The next person will see the whole conversation.")
-            publish(conv.id, "status", {"status": "handoff"})
+            lifecycle.requeue(conv, f"{agent.first_name} has passed you to our {target_team.name.lower()} team. "
+                              "The next person will see the whole conversation.")
     publish(None, "queue", {"ticket": ticket.number, "change": "transferred"}, audience="staff")
     db.session.commit()
     return ticket
@@ -402,19 +304,3 @@ def record_rating(ticket: Ticket, rating: int | None = None, comment: str | None
     db.session.commit()
     return ticket
 
-
-def customer_message_to_agent(conv: Conversation, message: Message) -> Ticket | None:
-    """While a person owns (or is about to own) the chat, the customer's message goes to them.
-    Returns the conversation's open ticket, if any."""
-    from portal.chat.services import open_ticket_for
-
-    publish(conv.id, "message", message.to_dict())
-    ticket = open_ticket_for(conv)
-    if ticket is not None:
-        record_event(ticket, None, "customer_reply", text=message.text)
-        if ticket.status in ("pending", "resolved"):
-            ticket.status = "open"
-        if ticket.assignee_id is None:  # still waiting in the queue: the queue shows the news
-            publish(None, "queue", {"ticket": ticket.number, "change": "message"}, audience="staff")
-    commit_and_keep()  # the customer's answer is the message just stored
-    return ticket

@@ -13,6 +13,7 @@ from portal.chat.models import Conversation
 from portal.chat.services import ChatError
 from portal.errors import json_error
 from portal.extensions import db
+from portal.handoff.availability import agents_online, touch_presence
 from portal.live.events import latest_event_id
 from portal.live.views import event_response, last_event_id
 from portal.support.models import Ticket
@@ -36,25 +37,25 @@ def _fail(exc: Exception):
 @bp.route("/agent")
 @role_required(*STAFF)
 def console():
-    svc.touch_presence(current_user)
+    touch_presence(current_user)
     return render_template("agent/console.html")
 
 
 @bp.route("/api/agent/presence", methods=["POST"])
 @role_required(*STAFF)
 def presence():
-    svc.touch_presence(current_user)
+    touch_presence(current_user)
     return jsonify({"ok": True})
 
 
 @bp.route("/api/agent/queue")
 @role_required(*STAFF)
 def queue():
-    svc.touch_presence(current_user)
+    touch_presence(current_user)
     return jsonify({
         "queue": [svc.queue_item(t) for t in svc.queue(current_user)],
         "mine": [svc.queue_item(t) for t in svc.my_conversations(current_user)],
-        "agents_online": svc.agents_online(None),
+        "agents_online": agents_online(None),
         "last_event_id": latest_event_id(),
     })
 

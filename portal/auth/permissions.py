@@ -27,3 +27,12 @@ def role_required(*roles: str):
 
 def is_staff() -> bool:
     return bool(current_user.is_authenticated and current_user.is_staff)
+
+
+def sees_all(user) -> bool:
+    """Supervisors and admins see every team's tickets; agents see their teams' and their own."""
+    return user.has_role("supervisor", "admin")
+
+
+def team_ids(user) -> list[int]:
+    return [t.id for t in getattr(user, "teams", [])]

@@ -12,9 +12,12 @@ from flask import current_app
 from portal.chat.models import Conversation, Message
 from portal.chat.rasa_client import BotUnavailable
 from portal.extensions import db
-from portal.models import utcnow
+from portal.handoff import lifecycle
+from portal.handoff.availability import availability_notice
+from portal.handoff.messages import customer_message
+from portal.handoff.tickets import open_handoff_ticket, open_ticket_for, relay_customer_reply
 from portal.support.models import Ticket
-from portal.support.services import HANDOFF_REASONS, open_ticket
+from portal.support.services import HANDOFF_REASONS
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2000
@@ -104,60 +107,23 @@ def start_conversation(user_id: int | None, visitor_id: str | None) -> Conversat
     return conv
 
 
-def score_frustration(text: str, history: list[str], waited_seconds: float = 0.0):
-    from bot.frustration import score_message
-
-    return score_message(text, history=history, waited_seconds=waited_seconds)
-
-
-def unanswered_seconds(conv: Conversation) -> float:
-    """How long the customer has been writing without an answer: since their first message
-    after the last one from the bot or a person (0 when nothing of theirs is waiting)."""
-    if conv.id is None:
-        return 0.0
-    answered = (sa.select(sa.func.coalesce(sa.func.max(Message.id), 0))
-                .where(Message.conversation_id == conv.id, Message.sender != "customer").scalar_subquery())
-    first = db.session.scalar(sa.select(sa.func.min(Message.created_at))
-                              .where(Message.conversation_id == conv.id, Message.sender == "customer",
-                                     Message.id > answered))
-    return max(0.0, (utcnow() - first).total_seconds()) if first else 0.0
-
-
-def recent_customer_texts(conv: Conversation, limit: int = 10) -> list[str]:
-    """The customer's last few messages, oldest first: the detector's context. One narrow query,
-    not the whole transcript, because this runs on every message."""
-    if conv.id is None:
-        return []
-    texts = db.session.scalars(sa.select(Message.text).where(Message.conversation_id == conv.id,
-                                                             Message.sender == "customer")
-                               .order_by(Message.id.desc()).limit(limit)).all()
-    return texts[::-1]
-
-
 def post_customer_message(conv: Conversation, text: str, page: str = "", user_email: str | None = None,
                           label: str | None = None, client_id: str | None = None) -> TurnResult:
     """Store the customer's message, then ask the bot. `text` may be a button's payload
     ("/affirm"): then `label` is what the customer saw and is what the transcript shows."""
     button = text.startswith("/") and bool(label)
     shown = label if button else text
-    mood = score_frustration(shown, recent_customer_texts(conv), unanswered_seconds(conv))
-    message = Message(
-        conversation=conv, sender="customer", text=shown, page=page[:300], frustration_score=round(mood.score, 4),
-        frustration_level=mood.level, frustration_signals=list(mood.signals),
-        payload={"button": text} if button else None, client_id=client_id,
-    )
-    conv.last_activity_at = utcnow()
-    db.session.add(message)
+    message = customer_message(conv, shown, page=page, payload={"button": text} if button else None,
+                               client_id=client_id)
     result = TurnResult(conversation=conv, customer_message=message)
 
-    if conv.status in ("handoff", "live"):
+    if lifecycle.with_a_person(conv):
         # A person has the conversation (or is about to): the bot stays paused and quiet. The
         # message and the event that delivers it commit together, so neither exists alone.
-        from portal.agent.services import customer_message_to_agent
-
         db.session.flush()
-        ticket = customer_message_to_agent(conv, message)
-        if conv.status == "handoff":
+        ticket = open_ticket_for(conv)
+        relay_customer_reply(conv, message, ticket)
+        if conv.status == lifecycle.HANDOFF:
             note = Message(conversation=conv, sender="system",
                            text=f"Added to ticket {ticket.number}. A person will reply here." if ticket else
                            "A person will reply here.")
@@ -189,7 +155,7 @@ def post_customer_message(conv: Conversation, text: str, page: str = "", user_em
             db.session.add(stored)
             result.replies.append(stored)
         if reply.custom.get("resolved") == "self_service":
-            conv.status, conv.resolution = "resolved", "self_service"
+            lifecycle.resolve_by_bot(conv)
         if isinstance(reply.custom.get("handoff"), dict):
             handoff = reply.custom["handoff"]
     db.session.commit()
@@ -203,49 +169,21 @@ def post_customer_message(conv: Conversation, text: str, page: str = "", user_em
 
 
 def ensure_handoff_ticket(conv: Conversation, handoff: dict) -> Ticket:
-    """The bot handed off. If its action could not reach us, open the ticket here: none is lost."""
-    conv.status = "handoff"
-    ticket = open_ticket_for(conv)
-    if ticket is None:
-        reason = handoff.get("reason") if handoff.get("reason") in HANDOFF_REASONS else "requested_human"
-        category = handoff.get("category") if isinstance(handoff.get("category"), str) else "general"
-        ticket = open_ticket(reason=reason, category=category[:40], transcript=transcript_of(conv),
-                             customer_id=conv.user_id, conversation_id=conv.id)
-        db.session.add(Message(conversation=conv, sender="system",
-                               text=f"Your ticket number is {ticket.number}. A person will reply here."))
+    """The bot handed off. If its action could not reach us, open the ticket here: none is lost.
+    (If a person already has the chat, its action did reach us, and the handoff stands.)"""
+    if not lifecycle.with_a_person(conv):
+        lifecycle.hand_off(conv)
+    reason = handoff.get("reason") if handoff.get("reason") in HANDOFF_REASONS else "requested_human"
+    category = handoff.get("category") if isinstance(handoff.get("category"), str) else "general"
+    ticket, _ = open_handoff_ticket(conv, reason, category=category[:40],
+                                    note=lambda number: f"Your ticket number is {number}. A person will reply here.")
     db.session.commit()
-    from portal.agent.services import availability_notice
-
     notice = availability_notice(ticket)
     if notice and not any((m.payload or {}).get("custom", {}).get("nobody_available") for m in conv.messages):
         db.session.add(Message(conversation=conv, sender="system", text=notice,
                                payload={"custom": {"nobody_available": True, "ticket_number": ticket.number}}))
         db.session.commit()
     return ticket
-
-
-def transcript_of(conv: Conversation) -> list[dict]:
-    out = []
-    for m in conv.messages:
-        item = m.to_dict()
-        if m.intent:
-            item.update({"intent": m.intent, "confidence": m.confidence})
-        if m.entities:
-            item["entities"] = m.entities
-        if m.frustration_signals:
-            item.setdefault("frustration", {})["signals"] = m.frustration_signals
-        out.append(item)
-    return out
-
-
-def open_ticket_for(conv: Conversation, any_status: bool = False) -> Ticket | None:
-    """The conversation's open ticket (or, with any_status, its newest one)."""
-    # Callers read the ticket's own columns: no eager join of the assignee (with their roles and teams).
-    query = (sa.select(Ticket).where(Ticket.conversation_id == conv.id).order_by(Ticket.id.desc())
-             .options(sa.orm.lazyload(Ticket.assignee), sa.orm.lazyload(Ticket.team)))
-    if not any_status:
-        query = query.where(Ticket.status.in_(("open", "pending")))
-    return db.session.scalar(query.limit(1))
 
 
 def leave_message(conv: Conversation, contact_email: str = "") -> Ticket:
@@ -255,11 +193,8 @@ def leave_message(conv: Conversation, contact_email: str = "") -> Ticket:
         return existing
     if not any(m.sender == "customer" for m in conv.messages):
         raise ChatError("Write your message first, then leave it for our team.")
-    ticket = open_ticket(reason="left_message", transcript=transcript_of(conv), customer_id=conv.user_id,
-                         conversation_id=conv.id, contact_email=contact_email)
-    conv.status = "handoff"
-    db.session.add(Message(conversation=conv, sender="system",
-                           text=f"Thanks. Your message is with our team as ticket {ticket.number}. "
-                                "A person will reply here and by email if you gave one."))
+    ticket, _ = open_handoff_ticket(conv, "left_message", contact_email=contact_email,
+                                    note=lambda number: f"Thanks. Your message is with our team as ticket {number}. "
+                                                        "A person will reply here and by email if you gave one.")
     db.session.commit()
     return ticket

@@ -10,12 +10,12 @@ from portal.chat.services import (
     leave_message,
     post_customer_message,
     start_conversation,
-    transcript_of,
     validate_client_id,
     validate_text,
 )
 from portal.errors import json_error
 from portal.extensions import db, limiter
+from portal.handoff.messages import transcript_of
 from portal.visitor import visitor_id
 
 

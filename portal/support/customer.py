@@ -13,20 +13,13 @@ import sqlalchemy as sa
 
 from portal.auth.models import User
 from portal.chat.models import Conversation, Message
-from portal.chat.services import (
-    recent_customer_texts,
-    score_frustration,
-    start_conversation,
-    unanswered_seconds,
-    validate_text,
-)
+from portal.chat.services import start_conversation, validate_text
 from portal.extensions import db
-from portal.live.events import publish
+from portal.handoff.messages import customer_message
+from portal.handoff.tickets import relay_customer_reply
 from portal.models import utcnow
 from portal.support.models import Ticket, TicketEvent
 from portal.support.services import TicketError
-
-REOPENED_BY_REPLY = ("pending", "resolved")
 
 
 class CustomerTicketError(TicketError):
@@ -123,22 +116,6 @@ def reply(ticket: Ticket, text: str, author: User | None) -> Message:
         conv = start_conversation(ticket.customer_id, None)
         ticket.conversation_id = conv.id
         ticket.conversation = conv
-    mood = score_frustration(text, recent_customer_texts(conv), unanswered_seconds(conv))
-    message = Message(conversation=conv, sender="customer", text=text, page=f"/tickets/{ticket.number}",
-                      frustration_score=round(mood.score, 4), frustration_level=mood.level,
-                      frustration_signals=list(mood.signals))
-    db.session.add(message)
-    conv.last_activity_at = utcnow()
-    db.session.flush()
-    publish(conv.id, "message", message.to_dict())
-    actor_id = author.id if author is not None else None
-    db.session.add(TicketEvent(ticket=ticket, actor_id=actor_id, kind="customer_reply", data={"text": text}))
-    if ticket.status in REOPENED_BY_REPLY:
-        old, ticket.status, ticket.resolved_at = ticket.status, "open", None
-        db.session.add(TicketEvent(ticket=ticket, actor_id=actor_id, kind="status",
-                                   data={"old": old, "new": "open", "by": "customer_reply"}))
-    if ticket.assignee_id is None and conv.status not in ("handoff", "live"):
-        conv.status = "handoff"  # back in the queue for a person; the bot stays out of it
-    publish(None, "queue", {"ticket": ticket.number, "change": "message"}, audience="staff")
-    db.session.commit()
+    message = customer_message(conv, text, page=f"/tickets/{ticket.number}")
+    relay_customer_reply(conv, message, ticket, author)
     return message

@@ -17,6 +17,8 @@ from sqlalchemy.orm import selectinload
 from portal.agent import services as agent_svc
 from portal.auth.models import Role, User
 from portal.extensions import db
+from portal.handoff import lifecycle
+from portal.handoff.tickets import record_event
 from portal.live.events import publish
 from portal.models import utcnow
 from portal.support.models import PRIORITIES, STATUS_FLOW, TICKET_STATUSES, CannedResponse, Team, Ticket, TicketEvent
@@ -240,15 +242,14 @@ def change_status(ticket: Ticket, actor: User, new: str) -> Ticket:
         ticket.resolved_at = utcnow() if new == "resolved" else ticket.resolved_at or utcnow()
     elif new == "open":
         ticket.resolved_at = None
-    agent_svc.record_event(ticket, actor, "status", old=old, new=new)
+    record_event(ticket, actor, "status", old=old, new=new)
     _queue_changed(ticket, "status")
     conv = ticket.conversation
-    if new in ("resolved", "closed") and conv is not None and conv.status in ("handoff", "live"):
-        conv.status, conv.assignee_id = "bot", None
+    if new in ("resolved", "closed") and conv is not None and lifecycle.with_a_person(conv):
         if new == "resolved":
-            conv.resolution = "agent"
-        agent_svc.post_message(conv, "system", f"{actor.first_name} has marked this as {new}.")
-        publish(conv.id, "status", {"status": "bot"})
+            lifecycle.resolve(conv, actor)
+        else:
+            lifecycle.close(conv, actor)
         db.session.commit()
         agent_svc.resume_bot(conv, ask_rating=new == "resolved")
     db.session.commit()
@@ -263,7 +264,7 @@ def change_priority(ticket: Ticket, actor: User, new: str) -> bool:
     if new == old:
         return False
     ticket.priority = new
-    agent_svc.record_event(ticket, actor, "priority", old=old, new=new)
+    record_event(ticket, actor, "priority", old=old, new=new)
     _queue_changed(ticket, "priority")
     db.session.commit()
     return True
@@ -280,20 +281,14 @@ def assign(ticket: Ticket, actor: User, assignee_id: int | None) -> bool:
         return False
     previous = ticket.assignee
     ticket.assignee_id = target.id if target else None
-    agent_svc.record_event(ticket, actor, "assigned", to=display_name(target) or None, to_id=target.id if target else None,
-                     previous=display_name(previous) or None)
+    record_event(ticket, actor, "assigned", to=display_name(target) or None, to_id=target.id if target else None,
+                 previous=display_name(previous) or None)
     conv = ticket.conversation
-    if conv is not None and conv.status == "live":  # the customer is chatting: tell them who has it now
+    if conv is not None and conv.status == lifecycle.LIVE:  # the customer is chatting: tell them who has it now
         if target is not None:
-            conv.assignee_id = target.id
-            agent_svc.post_message(conv, "system", f"{actor.first_name} has passed you to {target.first_name}, who can "
-                               "see the whole conversation.")
-            publish(conv.id, "status", {"status": "live", "agent": target.first_name})
+            lifecycle.pass_to(conv, target, actor)
         else:
-            conv.status, conv.assignee_id = "handoff", None
-            agent_svc.post_message(conv, "system", "You're back in the queue. The next person will see the whole "
-                               "conversation.")
-            publish(conv.id, "status", {"status": "handoff"})
+            lifecycle.requeue(conv, "You're back in the queue. The next person will see the whole conversation.")
     _queue_changed(ticket, "assigned")
     db.session.commit()
     return True

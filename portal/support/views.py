@@ -5,11 +5,11 @@ from flask import jsonify, request
 
 from portal.api.tokens import service_token_ok
 from portal.chat.models import Conversation
-from portal.chat.services import open_ticket_for, transcript_of
 from portal.errors import json_error
 from portal.extensions import csrf, db
+from portal.handoff.tickets import open_handoff_ticket, open_ticket_for
 from portal.support import bp
-from portal.support.services import HANDOFF_REASONS, build_briefing, open_ticket
+from portal.support.services import HANDOFF_REASONS
 from portal.support.tracker import merge_tracker_events
 
 
@@ -36,10 +36,7 @@ def bot_handoff():
     if existing is not None:  # the bot retried: one handoff, one ticket
         return jsonify(_ticket_json(existing)), 200
     merge_tracker_events(conv, events)
-    transcript = transcript_of(conv)
-    conv.status = "handoff"  # in the same commit as the ticket: the queue never sees one without the other
-    ticket = open_ticket(reason=reason, transcript=transcript, category=category, customer_id=conv.user_id,
-                         conversation_id=conv.id, briefing=build_briefing(transcript, reason))
+    ticket, _ = open_handoff_ticket(conv, reason, category=category)
     return jsonify(_ticket_json(ticket)), 201
 
 

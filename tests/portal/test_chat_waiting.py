@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from portal.chat.models import Conversation, Message
 from portal.chat.rasa_client import RasaClient
-from portal.chat.services import unanswered_seconds
 from portal.extensions import db
+from portal.handoff.messages import unanswered_seconds
 from portal.models import utcnow
 from tests.portal.test_chat import FakeRasa, send
 

@@ -14,8 +14,9 @@ from werkzeug.security import generate_password_hash
 from portal.auth.models import User
 from portal.auth.services import get_or_create_role
 from portal.chat.models import ChatEvent, Conversation, Message
-from portal.chat.services import start_conversation, transcript_of
+from portal.chat.services import start_conversation
 from portal.extensions import db
+from portal.handoff.messages import transcript_of
 from portal.support.models import TEAMS, Team, Ticket, TicketEvent
 from portal.support.services import open_ticket
 from tests.conftest import csrf_from
