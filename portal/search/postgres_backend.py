@@ -142,6 +142,11 @@ class PostgresBackend(WritesThroughApply):
     def _ensure(self) -> None:
         if self._ready:
             return
+        with self.engine.connect() as conn:
+            # Already set up (the usual case): no lock, so a new worker never waits on a rebuild.
+            if conn.execute(sa.text("SELECT to_regclass(:t)"), {"t": f"{self.schema}.state"}).scalar():
+                self._ready = True
+                return
         with self.engine.begin() as conn:
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._lock_key})
             conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
@@ -159,10 +164,11 @@ class PostgresBackend(WritesThroughApply):
         conn.execute(sa.text(f"SET LOCAL lock_timeout = '{int(self.write_timeout * 1000)}ms'"))
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._lock_key})
 
-    def _embed(self, docs: list[SearchDocument]) -> list[np.ndarray | None]:
-        return self._document_vectors.of_documents(docs) if self.semantic else [None] * len(docs)
+    def _embed(self, docs: list[SearchDocument], bulk: bool = False) -> list[np.ndarray | None]:
+        return self._document_vectors.of_documents(docs, bulk=bulk) if self.semantic else [None] * len(docs)
 
-    def _write(self, conn, docs: list[SearchDocument], vectors: list) -> None:
+    def _write(self, conn, docs: list[SearchDocument], vectors: list, newer_than: int | None = None) -> None:
+        """Upsert ``docs``; with ``newer_than`` (a rebuild), a row written since that number wins."""
         s = self.schema
         if not docs:
             return
@@ -173,10 +179,11 @@ class PostgresBackend(WritesThroughApply):
             "type = excluded.type, category = excluded.category, slug = excluded.slug, url = excluded.url, "
             "title = excluded.title, summary = excluded.summary, tags = excluded.tags, body = excluded.body, "
             "answered = excluded.answered, vectors = excluded.vectors, tsv = excluded.tsv, seq = excluded.seq, "
-            "deleted = false"),
+            "deleted = false" + (f" WHERE {s}.documents.seq <= :newer_than" if newer_than is not None else "")),
             [{"id": d.doc_id, "type": d.type, "category": d.category or "", "slug": d.slug, "url": d.url,
               "title": d.title, "summary": d.summary, "tags": " ".join(d.tags), "body": d.body,
-              "answered": d.answered, "vectors": None if v is None else (v if isinstance(v, bytes) else pack(v))}
+              "answered": d.answered, "vectors": None if v is None else (v if isinstance(v, bytes) else pack(v)),
+              "newer_than": newer_than}
              for d, v in zip(docs, vectors, strict=True)])
         words = sorted({w for d in docs for w in WORD_RE.findall(" ".join((d.title, " ".join(d.tags), d.summary,
                                                                            d.body)).lower())
@@ -193,26 +200,33 @@ class PostgresBackend(WritesThroughApply):
             docs, removed = list(docs), list(removed)
             if removed:
                 # A removal is a row marked deleted with a new number, so every box's matrix drops it.
+                # Its text goes too: a removed or moderated post must not live on in the tables.
                 conn.execute(sa.text(f"UPDATE {self.schema}.documents SET deleted = true, vectors = NULL, "
-                                     f"tsv = ''::tsvector, seq = nextval('{self.schema}.seq') WHERE id = ANY(:ids)"),
-                             {"ids": removed})
+                                     "tsv = ''::tsvector, title = '', summary = '', tags = '', body = '', "
+                                     f"seq = nextval('{self.schema}.seq') WHERE id = ANY(:ids)"), {"ids": removed})
             self._write(conn, docs, self._embed(docs))
 
     def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> int:
         self._ensure()
+        s = self.schema
+        with self.engine.connect() as conn:
+            # Rows written after this point (an edit, a removal on any box while this rebuild
+            # reads and embeds) are newer than the rebuild's snapshot: they are kept as written.
+            start = conn.execute(sa.text(f"SELECT coalesce(max(seq), 0) FROM {s}.documents")).scalar()
         # Embedding first, outside the lock; every vector is kept in the shared table, so an
         # interrupted rebuild embeds only what it had not reached.
         prepared = []
         for chunk in chunks(docs, 64):
-            prepared.append((chunk, self._embed(chunk)))
+            prepared.append((chunk, self._embed(chunk, bulk=True)))
             if progress:
                 progress(len(chunk))
         with self.engine.begin() as conn:
             self._locked(conn)
-            conn.execute(sa.text(f"DELETE FROM {self.schema}.documents"))
-            conn.execute(sa.text(f"UPDATE {self.schema}.state SET generation = generation + 1"))
+            conn.execute(sa.text(f"DELETE FROM {s}.documents WHERE seq <= :start"), {"start": start})
+            conn.execute(sa.text(f"DELETE FROM {s}.words"))
+            conn.execute(sa.text(f"UPDATE {s}.state SET generation = generation + 1"))
             for chunk, vectors in prepared:
-                self._write(conn, chunk, vectors)
+                self._write(conn, chunk, vectors, newer_than=start)
         return sum(len(chunk) for chunk, _ in prepared)
 
     # ------------------------------------------------------------------ reading
@@ -289,7 +303,7 @@ class PostgresBackend(WritesThroughApply):
         rows = {r.id: r for r in conn.execute(sa.text(
             f"SELECT id, type, slug, title, url, category, answered, ts_headline('english', "
             f"CASE WHEN body <> '' THEN body ELSE summary END, {tsquery}, :o) AS snippet "
-            f"FROM {self.schema}.documents WHERE id = ANY(:ids)"), {"t": text, "o": options,
+            f"FROM {self.schema}.documents WHERE id = ANY(:ids) AND NOT deleted"), {"t": text, "o": options,
                                                                     "ids": [i for i, _ in ranked]})}
         return [SearchHit(doc_id=r.id, type=r.type, slug=r.slug, title=r.title, url=r.url, category=r.category,
                           snippet=_marked(r.snippet), score=round(float(score), 4), answered=r.answered)
@@ -298,7 +312,7 @@ class PostgresBackend(WritesThroughApply):
     def _correct(self, conn, text: str) -> str | None:
         """Replace words no document uses with the closest word one does (pg_trgm)."""
         words = [w.lower() for w in WORD_RE.findall(text)]
-        unsure = [w for w in words if len(w) >= 3 and not w.isdigit() and w not in SEARCH_STOP_WORDS]
+        unsure = [w for w in words if 3 <= len(w) <= 40 and not w.isdigit() and w not in SEARCH_STOP_WORDS]
         if not unsure:
             return None
         s = self.schema
@@ -319,6 +333,7 @@ class PostgresBackend(WritesThroughApply):
             best = conn.execute(sa.text(
                 f"SELECT word FROM (SELECT word FROM {s}.words WHERE word % :w AND left(word, 1) = left(:w, 1) "
                 "ORDER BY similarity(word, :w) DESC LIMIT 20) c WHERE levenshtein(word, :w) <= :d "
+                f"AND EXISTS (SELECT 1 FROM {s}.documents d WHERE d.tsv @@ plainto_tsquery('english', word)) "
                 "ORDER BY levenshtein(word, :w), similarity(word, :w) DESC, word LIMIT 1"),
                 {"w": word, "d": 2 if len(word) > 4 else 1}).scalar()
             out.append(best or word)

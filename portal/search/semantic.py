@@ -28,6 +28,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -92,13 +93,21 @@ def _pool():
         return _POOL
 
 
-def _embed_batches(batches: list[list[str]]):
-    """Embed batches, in order. A few (an edit) embed here; many (a rebuild) on every core, in
-    worker processes: threads gained only a fifth, as the forward pass is not all BLAS."""
-    if len(batches) < BULK_BATCHES or EMBED_WORKERS < 2:
+def _embed_batches(batches: list[list[str]], bulk: bool = False):
+    """Embed batches, in order. An edit embeds here; a rebuild (``bulk``) on every core, in
+    worker processes kept for the process's life (threads gained only a fifth, as the
+    forward pass is not all BLAS). Web workers never start the pool: they only edit."""
+    global _POOL
+    if not bulk or len(batches) < BULK_BATCHES or EMBED_WORKERS < 2:
         yield from (_embed_batch(b) for b in batches)
         return
-    yield from _pool().map(_embed_batch, batches)
+    try:
+        results = list(_pool().map(_embed_batch, batches))
+    except BrokenProcessPool:  # a worker died (killed for memory?): start afresh next time, embed here now
+        with _POOL_LOCK:
+            _POOL = None
+        results = [_embed_batch(b) for b in batches]
+    yield from results
 
 
 class QueryVectors:
@@ -179,7 +188,7 @@ class DocumentVectors:
     def _hash(text: str) -> str:
         return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str], bulk: bool = False) -> np.ndarray:
         """Unit vectors for ``texts``, from the store where known, embedded (and stored) where not."""
         if not texts:
             return np.empty((0, DIMENSIONS), dtype=np.float32)
@@ -201,7 +210,7 @@ class DocumentVectors:
             missing = list(dict.fromkeys(t for t, h in zip(texts, hashes, strict=True) if h not in found))
             missing.sort(key=len)  # similar lengths in one batch: less padding to compute
             batches = [missing[start : start + EMBED_BATCH] for start in range(0, len(missing), EMBED_BATCH)]
-            for batch, vectors in zip(batches, _embed_batches(batches), strict=True):
+            for batch, vectors in zip(batches, _embed_batches(batches, bulk), strict=True):
                 rows = [(self._hash(t), pack(v[None, :])) for t, v in zip(batch, vectors, strict=True)]
                 self.store(rows)
                 self._stored.update(h for h, _ in rows)
@@ -209,10 +218,10 @@ class DocumentVectors:
         self._remember(found.items())
         return np.stack([found[h] for h in hashes])
 
-    def of_documents(self, docs: Sequence) -> list[np.ndarray]:
+    def of_documents(self, docs: Sequence, bulk: bool = False) -> list[np.ndarray]:
         """Each document's vectors (title with summary, first passage), one matrix per document."""
         texts = [document_texts(d.title, d.summary, d.body) for d in docs]
-        flat = self.embed([t for group in texts for t in group])
+        flat = self.embed([t for group in texts for t in group], bulk=bulk)
         out, start = [], 0
         for group in texts:
             out.append(flat[start:start + len(group)])

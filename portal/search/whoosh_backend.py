@@ -162,7 +162,7 @@ class WhooshBackend(WritesThroughApply):
         # vector is remembered (vectors.sqlite), so an interrupted rebuild resumes where it stopped.
         prepared = []
         for chunk in chunks(docs, 64):
-            prepared.append([(doc, None if v is None else pack(v)) for doc, v in zip(chunk, self._embed(chunk),
+            prepared.append([(doc, None if v is None else pack(v)) for doc, v in zip(chunk, self._embed(chunk, bulk=True),
                                                                                     strict=True)])
             if progress:
                 progress(len(chunk))
@@ -179,8 +179,8 @@ class WhooshBackend(WritesThroughApply):
             raise
         return count
 
-    def _embed(self, docs: list[SearchDocument]) -> list[np.ndarray | None]:
-        return self._document_vectors.of_documents(docs) if self.semantic else [None] * len(docs)
+    def _embed(self, docs: list[SearchDocument], bulk: bool = False) -> list[np.ndarray | None]:
+        return self._document_vectors.of_documents(docs, bulk=bulk) if self.semantic else [None] * len(docs)
 
     # ------------------------------------------------------------------ reading
     def _analyse(self, text: str) -> list[str]:
