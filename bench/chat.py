@@ -72,7 +72,7 @@ class Customer:
 
 
 def bench_chat_turns(conversations: int, latency_stats, log) -> dict:
-    from tests.live import running_stack
+    from tests.stack import running_stack
 
     with running_stack(workers=4) as stack:
         memory_idle = {"rasa_mb": rss_mb(stack.processes["rasa"].pid),

@@ -61,8 +61,8 @@ def child_seed(spec: dict) -> dict:
     from portal import create_app
     from portal.auth.models import User
     from portal.auth.services import get_or_create_role
+    from portal.clock import utcnow
     from portal.extensions import db
-    from portal.models import utcnow
 
     rng = random.Random(spec["seed"])
     domain, general = corpus._sentences()

@@ -20,7 +20,7 @@ import time
 
 import requests
 
-from tests.live import running_portal
+from tests.stack import running_portal
 
 AGENT = ("agent@example.com", "calm-agent-2026")
 POLL_SECONDS = 2.0  # as the widget and the console poll when a stream is refused

@@ -16,6 +16,7 @@ def init_app(app) -> None:
     from forum.demo import seed_demo
 
     app.extensions.setdefault("demo_seeders", []).append(seed_demo)  # `flask seed demo`
+    app.extensions.setdefault("bot_endpoints", {})["/api/bot/community"] = (api.bot_community, ["GET"])
     app.register_blueprint(bp)
     from forum.moderation import member_views  # noqa: F401  (its routes, on the same blueprint)
     from forum.moderation.views import bp as moderation_bp  # /moderation pages and members' flags

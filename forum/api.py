@@ -10,7 +10,6 @@ from forum import bp
 from forum.deflections import DeflectionError, deflection_stats, record_opened
 from forum.moderation import is_moderator
 from forum.search import community_answers, similar_articles
-from portal.api.tokens import service_token_ok
 from portal.errors import json_error
 from portal.extensions import limiter
 from portal.search.services import SearchInputError
@@ -68,11 +67,9 @@ def stats_json():
     return jsonify({"deflection": deflection_stats()})
 
 
-@bp.route("/api/bot/community")
 def bot_community():
-    """Answered community threads for the bot to offer: [{title, url, score, answered}]."""
-    if not service_token_ok():
-        return json_error(401, "A valid service token is required.")
+    """Answered community threads for the bot to offer: [{title, url, score, answered}].
+    Registered under the portal's bot API (its service-token guard), see ``forum.init_app``."""
     try:
         limit = _limit(3, 10)
         answers = community_answers(request.args.get("q"), limit)

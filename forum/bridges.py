@@ -18,8 +18,8 @@ from forum.models import ModerationLog, Post, Thread
 from forum.reading import post_url, thread_url
 from forum.services import ForumError
 from forum.text import slugify
-from portal.chat.models import Message
 from portal.chat.services import start_conversation
+from portal.conversations.models import Message
 from portal.extensions import db
 from portal.handoff.messages import customer_message
 from portal.handoff.tickets import open_handoff_ticket, record_event
@@ -27,7 +27,7 @@ from portal.kb.models import Article
 from portal.kb.services import get_or_create_category, render_article_body
 from portal.markdown import plain_text
 from portal.notifications.services import notify
-from portal.support.models import Ticket
+from portal.tickets.models import Ticket
 
 # Forum categories to the support teams' routing categories and the help centre's topics.
 TEAM_CATEGORY = {"billing": "billing", "products-setup": "technical"}

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from forum.models import ForumDeflection
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import utcnow
 
 DEFLECTION_WINDOW = timedelta(minutes=30)
 # Only the pages suggestions point at: a help article or a community thread.

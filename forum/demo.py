@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from forum.models import ForumCategory, Post, Tag, Thread, ThreadSubscription
 from forum.text import render_post, slugify
 from portal.auth.models import User
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import utcnow
 
 CATEGORIES = [
     ("orders-delivery", "Orders & delivery", "Tracking, delivery slots, missing or late parcels."),

@@ -13,8 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import utcnow
 
 # published: everyone sees it; pending: waits for a moderator's approval (only its author
 # and moderators see it); hidden: taken down by a moderator (only moderators see it);

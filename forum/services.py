@@ -19,8 +19,8 @@ from forum.moderation import active_sanction, admission, is_moderator, sanction_
 from forum.reading import opening_post_id, post_url, thread_url
 from forum.search import community_answers  # noqa: F401  (public API, used by the bot endpoint)
 from forum.text import TagError, parse_tags, render_post, slugify
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import utcnow
 from portal.notifications.services import notify
 
 log = logging.getLogger(__name__)

@@ -54,21 +54,22 @@ def register_capabilities(app: Flask) -> None:
         agent,
         api,
         auth,
+        botapi,
         chat,
         cli,
         errors,
+        events,
         kb,
-        live,
+        layout,
         notifications,
         search,
         security,
         support,
         visitor,
-        web,
     )
 
-    for module in (errors, security, visitor, auth, search, kb, forum, notifications, chat, support, live, agent, api,
-                   web, cli):
+    for module in (errors, security, visitor, auth, search, kb, forum, notifications, events, chat, support, agent,
+                   api, botapi, layout, cli):
         module.init_app(app)
 
 

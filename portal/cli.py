@@ -39,7 +39,7 @@ def seed_teams_and_canned() -> None:
     import sqlalchemy as sa
 
     from portal.auth.services import find_user_by_email
-    from portal.support.models import CannedResponse, Team
+    from portal.tickets.models import CannedResponse, Team
 
     teams = {t.slug: t for t in db.session.scalars(sa.select(Team))}
     for email, slugs in DEMO_TEAMS.items():

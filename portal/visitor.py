@@ -6,6 +6,7 @@ import re
 import secrets
 
 from flask import current_app, g, request
+from flask_login import current_user
 
 COOKIE = "calmline_visitor"
 _VALID = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -22,6 +23,14 @@ def visitor_id(create: bool = True) -> str | None:
         g.set_visitor_cookie = True
     g.visitor_id = value
     return value
+
+
+def current_owner(create: bool = True) -> tuple[int | None, str | None]:
+    """Who owns what this request looks at: the signed-in user's id, else the visitor cookie.
+    ``create=False`` for pages that only look, so looking never hands out a cookie."""
+    if current_user.is_authenticated:
+        return current_user.id, None
+    return None, visitor_id(create=create)
 
 
 def init_app(app) -> None:

@@ -18,7 +18,7 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key")
 
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
-from tests import live  # noqa: E402
+from tests import stack  # noqa: E402
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -139,13 +139,13 @@ def login(client):
 # widget-with-real-Rasa tests (tests/integration).
 @pytest.fixture(scope="session")
 def browser():
-    if not os.path.exists(live.CHROMIUM):
+    if not os.path.exists(stack.CHROMIUM):
         pytest.skip("Debian chromium not installed: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
     try:
-        browser = playwright.chromium.launch(executable_path=live.CHROMIUM, headless=True, args=live.CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=stack.CHROMIUM, headless=True, args=stack.CHROMIUM_ARGS)
         try:
             yield browser
         finally:

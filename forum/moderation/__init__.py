@@ -20,8 +20,8 @@ import sqlalchemy as sa
 
 from forum.models import Post, UserSanction, WatchedWord
 from forum.settings import get_setting
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import utcnow
 
 MODERATOR_ROLES = ("moderator", "supervisor", "admin")
 

@@ -30,8 +30,8 @@ from forum.reading import opening_post_id, post_url, thread_url
 from forum.services import notify_subscribers
 from forum.settings import get_setting
 from forum.text import render_post, slugify
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import utcnow
 from portal.notifications.services import notify
 
 MAX_FLAG_NOTE = 500

@@ -17,8 +17,8 @@ from forum.moderation import InvalidPattern, active_sanction, compile_pattern, i
 from forum.moderation.actions import Conflict, ModerationError, NotAllowed, log_action, tell_member
 from forum.settings import SPECS, all_settings, set_setting
 from portal.auth.models import User
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import utcnow
 
 MAX_SANCTION_REASON = 500
 MAX_SUSPENSION = timedelta(days=3650)

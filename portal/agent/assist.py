@@ -8,7 +8,7 @@ import re
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.support.models import CannedResponse, Ticket
+from portal.tickets.models import CannedResponse, Ticket
 
 PLACEHOLDER = re.compile(r"\{(customer_first_name|ticket_number|agent_name|order_number)\}")
 

@@ -8,39 +8,23 @@ are portal.handoff.availability's.
 
 from __future__ import annotations
 
-import logging
-
 import sqlalchemy as sa
-from flask import current_app
 
 from portal.auth.models import User
 from portal.auth.permissions import sees_all, team_ids
-from portal.chat.models import Conversation, Message
-from portal.chat.rasa_client import BotUnavailable
+from portal.chat.bot_resume import resume_bot
 from portal.chat.services import ChatError, already_sent, validate_client_id
+from portal.clock import utcnow
+from portal.conversations.models import Conversation, Message
+from portal.events.feed import publish
 from portal.extensions import commit_and_keep, db
 from portal.handoff import lifecycle
 from portal.handoff.messages import post_message
 from portal.handoff.tickets import record_event
-from portal.live.events import publish
-from portal.models import utcnow
-from portal.support.models import Team, Ticket, TicketEvent
+from portal.tickets.models import Team, Ticket, TicketEvent
 
-log = logging.getLogger(__name__)
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 MAX_TEXT = 4000
-# What the bot's slots go back to when a person hands the conversation back.
-RESUME_EVENTS = [
-    {"event": "resume"},
-    {"event": "action", "name": "action_listen"},  # rules start from listening
-    {"event": "slot", "name": "conversation_mood", "value": None},
-    {"event": "slot", "name": "frustration_level", "value": "calm"},
-    {"event": "slot", "name": "frustration_score", "value": 0.0},
-    {"event": "slot", "name": "handoff_reason", "value": None},
-    {"event": "slot", "name": "human_requests", "value": 0.0},
-    {"event": "slot", "name": "abuse_count", "value": 0.0},
-    {"event": "slot", "name": "failed_turns", "value": 0.0},
-]
 
 
 class AgentError(ValueError):
@@ -192,7 +176,7 @@ def agent_reply(number: str, agent: User, text: str, client_id: str | None = Non
         ticket.status = "open"
     commit_and_keep()  # the answer is the message just stored
     if conv.status != lifecycle.LIVE:  # the customer is not in the chat: tell them by email too
-        from portal.support.mail import notify_customer_of_reply
+        from portal.tickets.mail import notify_customer_of_reply
 
         notify_customer_of_reply(ticket, text)
     return message
@@ -206,27 +190,6 @@ def add_note(number: str, agent: User, text: str) -> TicketEvent:
                 audience="staff")
     db.session.commit()
     return note
-
-
-def typing(conv: Conversation, who: str, name: str = "") -> None:
-    publish(conv.id, "typing", {"who": who, "name": name}, audience="all" if who == "agent" else "staff")
-    db.session.commit()
-
-
-def resume_bot(conv: Conversation, ask_rating: bool) -> list[Message]:
-    """Un-pause Rasa's conversation (tracker events API), then let the bot speak."""
-    client = current_app.extensions["rasa"]
-    try:
-        client.append_events(conv.public_id, RESUME_EVENTS)
-        replies = client.trigger_intent(conv.public_id, "EXTERNAL_agent_done" if ask_rating else "EXTERNAL_handed_back")
-    except BotUnavailable as exc:
-        log.warning("could not resume the bot for %s: %s", conv.public_id, exc)
-        if not ask_rating:
-            return [post_message(conv, "system", "You're back with our assistant. Ask it anything.")]
-        return [post_message(conv, "system", "How did we do today? Please rate your conversation from 1 (poor) to 5 "
-                         "(great).", payload={"custom": {"rating": True}, "buttons": [
-                             {"title": str(n), "payload": f"/rate{{\"rating\": \"{n}\"}}"} for n in range(1, 6)]})]
-    return [post_message(conv, "bot", r.text, payload=r.payload()) for r in replies if r.text or r.buttons]
 
 
 def resolve(number: str, agent: User) -> Ticket:

@@ -9,14 +9,15 @@ from flask_login import current_user
 from portal.agent import assist, bp
 from portal.agent import services as svc
 from portal.auth.permissions import role_required
-from portal.chat.models import Conversation
 from portal.chat.services import ChatError
+from portal.conversations.models import Conversation
 from portal.errors import json_error
+from portal.events.feed import latest_event_id
+from portal.events.streams import event_response, last_event_id
 from portal.extensions import db
 from portal.handoff.availability import agents_online, touch_presence
-from portal.live.events import latest_event_id
-from portal.live.views import event_response, last_event_id
-from portal.support.models import Ticket
+from portal.handoff.messages import typing
+from portal.tickets.models import Ticket
 
 STAFF = ("agent", "supervisor", "admin")
 
@@ -167,7 +168,7 @@ def agent_typing(number: str):
         return _fail(exc)
     conv = db.session.get(Conversation, t.conversation_id) if t.conversation_id else None
     if conv is not None and conv.status == "live" and t.assignee_id == current_user.id:
-        svc.typing(conv, "agent", current_user.first_name)
+        typing(conv, "agent", current_user.first_name)
     return jsonify({"ok": True})
 
 

@@ -7,8 +7,8 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import utcnow
 
 ROLES = ("customer", "agent", "moderator", "editor", "supervisor", "admin")
 STAFF_ROLES = frozenset({"agent", "moderator", "editor", "supervisor", "admin"})

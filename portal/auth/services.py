@@ -7,8 +7,8 @@ from email_validator import EmailNotValidError, validate_email
 
 from portal.auth.models import ROLES, Role, User
 from portal.auth.passwords import check_password_policy
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import utcnow
 
 
 class AccountError(ValueError):

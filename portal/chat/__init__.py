@@ -4,8 +4,9 @@ bp = Blueprint("chat", __name__)
 
 
 def init_app(app) -> None:
-    from portal.chat import models, views  # noqa: F401  (routes, tables)
+    from portal.chat import stream_views, views  # noqa: F401  (routes)
     from portal.chat.rasa_client import RasaClient
+    from portal.conversations import models  # noqa: F401  (tables)
 
     if "rasa" not in app.extensions:
         app.extensions["rasa"] = RasaClient(app.config["RASA_URL"], app.config["RASA_TOKEN"],

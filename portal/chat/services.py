@@ -9,15 +9,15 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import current_app
 
-from portal.chat.models import Conversation, Message
 from portal.chat.rasa_client import BotUnavailable
+from portal.conversations.models import Conversation, Message
 from portal.extensions import db
 from portal.handoff import lifecycle
 from portal.handoff.availability import availability_notice
 from portal.handoff.messages import customer_message
 from portal.handoff.tickets import open_handoff_ticket, open_ticket_for, relay_customer_reply
-from portal.support.models import Ticket
-from portal.support.services import HANDOFF_REASONS
+from portal.tickets.models import Ticket
+from portal.tickets.services import HANDOFF_REASONS
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2000

@@ -16,13 +16,7 @@ from portal.chat.services import (
 from portal.errors import json_error
 from portal.extensions import db, limiter
 from portal.handoff.messages import transcript_of
-from portal.visitor import visitor_id
-
-
-def _owner() -> tuple[int | None, str | None]:
-    if current_user.is_authenticated:
-        return current_user.id, None
-    return None, visitor_id(create=True)
+from portal.visitor import current_owner
 
 
 def json_body() -> dict:
@@ -45,7 +39,7 @@ def post_message():
         label = data.get("label")
         if label is not None and (not isinstance(label, str) or len(label) > 120):
             raise ChatError("'label' must be a button title of at most 120 characters.")
-        user_id, visitor = _owner()
+        user_id, visitor = current_owner()
         conv_id = data.get("conversation_id")
         if conv_id:
             conv = find_conversation(conv_id, user_id, visitor)
@@ -71,7 +65,7 @@ def post_message():
 
 @bp.route("/api/chat/conversations/<public_id>")
 def get_conversation(public_id: str):
-    user_id, visitor = _owner()
+    user_id, visitor = current_owner()
     try:
         conv = find_conversation(public_id, user_id, visitor)
     except ChatError as exc:
@@ -81,7 +75,7 @@ def get_conversation(public_id: str):
 
 @bp.route("/api/chat/conversations/<public_id>/leave-message", methods=["POST"])
 def leave_message_view(public_id: str):
-    user_id, visitor = _owner()
+    user_id, visitor = current_owner()
     try:
         data = request.get_json(silent=True) or {}
         email = data.get("email", "") if isinstance(data, dict) else ""

@@ -5,5 +5,5 @@ whether anybody can pick up now (availability.py).
 
 Imports go down: chat, agent, support and forum call this package; it uses only models
 (chat, support, auth), the live event log, portal.errors, auth.permissions and the ticket
-rules of portal.support.services, never a view or another capability's services.
+rules of portal.tickets.services, never a view or another capability's services.
 """

@@ -11,9 +11,9 @@ from flask import current_app
 
 from portal.auth.models import User
 from portal.auth.permissions import sees_all, team_ids
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import utcnow
-from portal.support.models import AgentPresence, Ticket
+from portal.tickets.models import AgentPresence, Ticket
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 

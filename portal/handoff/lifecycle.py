@@ -15,10 +15,10 @@ Conversation.status or Conversation.assignee_id.
 from __future__ import annotations
 
 from portal.auth.models import User
-from portal.chat.models import Conversation
+from portal.conversations.models import Conversation
 from portal.errors import DomainError
+from portal.events.feed import publish
 from portal.handoff.messages import post_message
-from portal.live.events import publish
 
 BOT, RESOLVED, HANDOFF, LIVE = "bot", "resolved", "handoff", "live"
 STATES = (BOT, RESOLVED, HANDOFF, LIVE)

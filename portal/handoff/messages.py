@@ -8,10 +8,10 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from portal.auth.models import User
-from portal.chat.models import Conversation, Message
+from portal.clock import utcnow
+from portal.conversations.models import Conversation, Message
+from portal.events.feed import publish
 from portal.extensions import db
-from portal.live.events import publish
-from portal.models import utcnow
 
 
 def score_frustration(text: str, history: list[str], waited_seconds: float = 0.0):
@@ -91,3 +91,8 @@ def transcript_of(conv: Conversation) -> list[dict]:
             item.setdefault("frustration", {})["signals"] = m.frustration_signals
         out.append(item)
     return out
+
+
+def typing(conv: Conversation, who: str, name: str = "") -> None:
+    publish(conv.id, "typing", {"who": who, "name": name}, audience="all" if who == "agent" else "staff")
+    db.session.commit()

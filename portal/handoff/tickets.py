@@ -8,13 +8,13 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from portal.auth.models import User
-from portal.chat.models import Conversation, Message
+from portal.conversations.models import Conversation, Message
+from portal.events.feed import publish
 from portal.extensions import commit_and_keep, db
 from portal.handoff import lifecycle
 from portal.handoff.messages import transcript_of
-from portal.live.events import publish
-from portal.support.models import Ticket, TicketEvent
-from portal.support.services import build_briefing, open_ticket
+from portal.tickets.models import Ticket, TicketEvent
+from portal.tickets.services import build_briefing, open_ticket
 
 REOPENED_BY_REPLY = ("pending", "resolved")
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.kb.models import CATEGORY_NAMES, Article
 from portal.kb.services import clear_page_cache, get_or_create_category, render_article_body
-from portal.models import utcnow
 
 MAX_TAGS = 8
 

@@ -5,8 +5,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import utcnow
 
 CATEGORY_NAMES = {
     "orders-delivery": "Orders and delivery",

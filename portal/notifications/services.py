@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import utcnow
 from portal.notifications.models import Notification
 
 PER_PAGE = 30

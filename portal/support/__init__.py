@@ -4,6 +4,7 @@ bp = Blueprint("support", __name__)
 
 
 def init_app(app) -> None:
-    from portal.support import customer_views, models, staff_views, views  # noqa: F401  (routes, tables)
+    from portal.support import customer_views, staff_views  # noqa: F401  (routes)
+    from portal.tickets import models  # noqa: F401  (tables)
 
     app.register_blueprint(bp)

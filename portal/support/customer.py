@@ -12,14 +12,14 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from portal.auth.models import User
-from portal.chat.models import Conversation, Message
 from portal.chat.services import start_conversation, validate_text
+from portal.clock import utcnow
+from portal.conversations.models import Conversation, Message
 from portal.extensions import db
 from portal.handoff.messages import customer_message
 from portal.handoff.tickets import relay_customer_reply
-from portal.models import utcnow
-from portal.support.models import Ticket, TicketEvent
-from portal.support.services import TicketError
+from portal.tickets.models import Ticket, TicketEvent
+from portal.tickets.services import TicketError
 
 
 class CustomerTicketError(TicketError):

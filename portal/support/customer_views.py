@@ -15,29 +15,23 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.extensions import db, limiter
 from portal.support import bp, customer, staff
 from portal.support.forms import CustomerReplyForm
-from portal.support.models import Ticket
-from portal.visitor import visitor_id
+from portal.tickets.models import Ticket
+from portal.visitor import current_owner
 
 log = logging.getLogger(__name__)
 STAFF_TICKET_ROLES = ("agent", "supervisor", "admin")
 
 
-def _owner() -> tuple[int | None, str | None]:
-    if current_user.is_authenticated:
-        return current_user.id, None
-    return None, visitor_id(create=False)  # looking never hands out a cookie
-
-
 def _my_ticket_or_404(number: str) -> Ticket:
     try:
-        return customer.customer_ticket(number, *_owner())
+        return customer.customer_ticket(number, *current_owner(create=False))
     except customer.NoSuchTicket:
         abort(404)
 
 
 @bp.route("/tickets")
 def my_tickets():
-    tickets = customer.my_tickets(*_owner())
+    tickets = customer.my_tickets(*current_owner(create=False))
     return render_template("support/my_tickets.html", tickets=tickets, unread=customer.unread_ids(tickets),
                            updated=staff.last_activity(tickets, public_only=True))
 
@@ -77,7 +71,7 @@ def my_tickets_nav() -> dict:
     if not has_request_context():
         return {}
     staff_link = current_user.is_authenticated and current_user.has_role(*STAFF_TICKET_ROLES)
-    user_id, visitor = _owner()
+    user_id, visitor = current_owner(create=False)
     count = 0
     if user_id is not None or visitor:
         try:

@@ -14,7 +14,7 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.chat.services import MAX_MESSAGE_CHARS
-from portal.support.models import PRIORITIES, TICKET_STATUSES
+from portal.tickets.models import PRIORITIES, TICKET_STATUSES
 
 PLACEHOLDERS = ("customer_first_name", "ticket_number", "agent_name", "order_number")
 ANY_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")

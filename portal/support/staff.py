@@ -16,13 +16,14 @@ from sqlalchemy.orm import selectinload
 
 from portal.agent import services as agent_svc
 from portal.auth.models import Role, User
+from portal.chat.bot_resume import resume_bot
+from portal.clock import utcnow
+from portal.events.feed import publish
 from portal.extensions import db
 from portal.handoff import lifecycle
 from portal.handoff.tickets import record_event
-from portal.live.events import publish
-from portal.models import utcnow
-from portal.support.models import PRIORITIES, STATUS_FLOW, TICKET_STATUSES, CannedResponse, Team, Ticket, TicketEvent
-from portal.support.services import TicketError
+from portal.tickets.models import PRIORITIES, STATUS_FLOW, TICKET_STATUSES, CannedResponse, Team, Ticket, TicketEvent
+from portal.tickets.services import TicketError
 
 PER_PAGE = 25
 ASSIGNABLE_ROLES = ("agent", "supervisor")
@@ -251,7 +252,7 @@ def change_status(ticket: Ticket, actor: User, new: str) -> Ticket:
         else:
             lifecycle.close(conv, actor)
         db.session.commit()
-        agent_svc.resume_bot(conv, ask_rating=new == "resolved")
+        resume_bot(conv, ask_rating=new == "resolved")
     db.session.commit()
     return ticket
 

@@ -24,7 +24,7 @@ from portal.support.forms import (
     StatusForm,
     TicketFilterForm,
 )
-from portal.support.models import STATUS_FLOW, CannedResponse, Ticket
+from portal.tickets.models import STATUS_FLOW, CannedResponse, Ticket
 
 STAFF = ("agent", "supervisor", "admin")
 MANAGERS = ("supervisor", "admin")

@@ -35,7 +35,7 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-from tests.live import (  # noqa: E402
+from tests.stack import (  # noqa: E402
     _flask,
     _free_port,
     _gunicorn_extra_args,

@@ -18,7 +18,7 @@ from portal.kb.models import Article
 from portal.kb.services import sync_articles
 from portal.notifications.models import Notification
 from portal.search.services import search
-from portal.support.models import Ticket
+from portal.tickets.models import Ticket
 from tests.forum.builders import (
     answer,
     count,

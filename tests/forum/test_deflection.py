@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from forum.deflections import DEFLECTION_WINDOW, deflection_stats
 from forum.models import ForumDeflection, Post, Thread
 from forum.services import toggle_accept
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import utcnow
 from tests.factories import make_article
 from tests.forum.builders import answer, count, form_token, member, meta_token, signed_in, start_thread
 

@@ -32,8 +32,8 @@ import sqlalchemy as sa
 
 from forum.models import Post, PostRevision, Tag, Thread, ThreadSubscription, UserSanction
 from forum.text import render_post, slugify
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import utcnow
 from tests.forum.builders import SERVICE_TOKEN, category, forum_app, member, meta_token, signed_in
 
 ROLES = ("anonymous", "customer", "suspended", "banned", "agent", "moderator", "supervisor", "admin")

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from forum.models import Post, PostVote, Tag, Thread, thread_tags
 from forum.reading import POSTS_PER_PAGE, THREADS_PER_PAGE
 from portal.auth.models import User
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import utcnow
 from tests.forum.builders import FAST_HASH, answer, category, forum_app, member, reload, signed_in, start_thread
 
 

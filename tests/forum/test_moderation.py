@@ -12,8 +12,8 @@ from forum.models import Flag, ModerationLog, Post, PostRevision, Thread, UserSa
 from forum.moderation import admission
 from forum.settings import get_setting, set_setting
 from portal.auth.models import User
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import utcnow
 from portal.notifications.models import Notification
 from tests.forum.builders import answer, count, reload, start_thread
 from tests.forum.moderation_helpers import browser, log_entries, moderation_app, search_hits, snapshot, thread_text

@@ -12,8 +12,8 @@ from forum.models import Flag, ForumSetting, ModerationLog, Post, UserSanction, 
 from forum.moderation import admission
 from forum.settings import get_setting
 from portal.auth.models import User
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import utcnow
 from portal.notifications.models import Notification
 from tests.forum.builders import count, reload, start_thread
 from tests.forum.moderation_helpers import browser, log_entries, moderation_app, snapshot

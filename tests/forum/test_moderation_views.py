@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from forum.models import Flag, ForumCategory, UserSanction, WatchedWord
 from portal.auth.models import User
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import utcnow
 from tests.forum.builders import answer, start_thread
 from tests.forum.moderation_helpers import browser, moderation_app, snapshot
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from forum.models import Post, PostRevision, Tag, Thread, ThreadSubscription, UserSanction
 from forum.moderation import Admission, admission, is_moderator
 from portal.auth.models import User
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import utcnow
 from tests.forum.builders import (
     category,
     count,

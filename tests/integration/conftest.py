@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.live import running_stack
+from tests.stack import running_stack
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-from tests.live import running_portal
+from tests.stack import running_portal
 
 pytestmark = pytest.mark.integration
 

@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 from portal.auth.models import User
-from portal.chat.models import ChatEvent, Conversation, Message
+from portal.conversations.models import ChatEvent, Conversation, Message
 from portal.extensions import db
-from portal.support.models import AgentPresence, CannedResponse, Ticket, TicketEvent
+from portal.tickets.models import AgentPresence, CannedResponse, Ticket, TicketEvent
 from tests.portal.ticket_builders import handoff, page_token, person, sign_in, ticket_app
 
 ROLES = ("anonymous", "customer", "agent", "moderator", "supervisor", "admin")
@@ -103,7 +103,7 @@ def expected(endpoint: Endpoint, role: str, target: str) -> int | str:
 
 @pytest.fixture
 def world(make_app, monkeypatch):
-    monkeypatch.setattr("portal.support.mail.send_mail", lambda *args: True)
+    monkeypatch.setattr("portal.tickets.mail.send_mail", lambda *args: True)
     app = ticket_app(make_app)
     with app.app_context():
         ids = {

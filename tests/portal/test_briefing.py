@@ -10,8 +10,8 @@ from bot.order_numbers import find_order_number, find_order_numbers, normalise_o
 from portal.agent.services import _first_line
 from portal.chat.rasa_client import RasaClient
 from portal.extensions import db
-from portal.support.models import Ticket
-from portal.support.services import build_briefing
+from portal.tickets.models import Ticket
+from portal.tickets.services import build_briefing
 from tests.portal.test_chat import FakeRasa, handoff, send
 
 

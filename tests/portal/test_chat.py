@@ -10,10 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import sqlalchemy as sa
 
-from portal.chat.models import Conversation, Message
 from portal.chat.rasa_client import RasaClient
+from portal.conversations.models import Conversation, Message
 from portal.extensions import db
-from portal.support.models import Ticket
+from portal.tickets.models import Ticket
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD, make_user
 

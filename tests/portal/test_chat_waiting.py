@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from portal.chat.models import Conversation, Message
 from portal.chat.rasa_client import RasaClient
+from portal.clock import utcnow
+from portal.conversations.models import Conversation, Message
 from portal.extensions import db
 from portal.handoff.messages import unanswered_seconds
-from portal.models import utcnow
 from tests.portal.test_chat import FakeRasa, send
 
 

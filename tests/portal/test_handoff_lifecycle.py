@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from portal.auth.models import User
-from portal.chat.models import ChatEvent, Conversation
 from portal.chat.services import post_customer_message, start_conversation
+from portal.conversations.models import ChatEvent, Conversation
 from portal.extensions import db
 from portal.handoff import lifecycle
 from portal.handoff.lifecycle import STATES, TRANSITIONS, IllegalTransition

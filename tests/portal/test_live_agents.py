@@ -10,10 +10,10 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from portal.chat.models import ChatEvent, Conversation, Message
 from portal.chat.rasa_client import RasaClient
+from portal.conversations.models import ChatEvent, Conversation, Message
 from portal.extensions import db
-from portal.support.models import Team, Ticket, TicketEvent
+from portal.tickets.models import Team, Ticket, TicketEvent
 from tests.factories import PASSWORD, make_user
 from tests.portal.test_chat import FakeRasa, csrf_headers, send
 
@@ -305,10 +305,10 @@ def test_a_retried_message_with_the_same_client_id_is_stored_once(live_app):
 def test_a_wake_up_reaches_only_the_streams_of_that_conversation(monkeypatch):
     import time
 
-    from portal.live import notify
-    from portal.live.notify import Notifier
+    from portal.events import wakeups
+    from portal.events.wakeups import Notifier
 
-    monkeypatch.setattr(notify, "POLL_SECONDS", 2.0)
+    monkeypatch.setattr(wakeups, "POLL_SECONDS", 2.0)
 
     notifier = Notifier(None)
     woke: dict[str, float] = {}
@@ -337,7 +337,7 @@ def test_with_redis_a_wake_up_reaches_local_streams_once_through_redis():
     every woken stream a database read)."""
     import time
 
-    from portal.live.notify import Notifier
+    from portal.events.wakeups import Notifier
 
     notifier = Notifier(os.environ["REDIS_URL"])
     woke = threading.Event()
@@ -415,4 +415,4 @@ def test_when_a_workers_stream_slots_are_taken_clients_are_told_to_poll(make_app
     again = customer.get(url, headers=sse, buffered=False)
     assert again.status_code == 200
     again.close()
-    assert app.extensions["live_stream_slots"].open == 0
+    assert app.extensions["event_stream_slots"].open == 0

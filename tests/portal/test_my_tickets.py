@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from portal.agent import services as agent_svc
 from portal.auth.models import User
-from portal.chat.models import ChatEvent, Conversation
+from portal.conversations.models import ChatEvent, Conversation
 from portal.extensions import db
 from portal.support import customer
 from portal.visitor import COOKIE
@@ -69,7 +69,7 @@ def state(app, number):
 
 @pytest.fixture(autouse=True)
 def no_mail(monkeypatch):
-    monkeypatch.setattr("portal.support.mail.send_mail", lambda *args: True)
+    monkeypatch.setattr("portal.tickets.mail.send_mail", lambda *args: True)
 
 
 # ---- the list and the thread -----------------------------------------------------------------

@@ -8,10 +8,10 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from portal.chat.models import ChatEvent, Message
+from portal.clock import utcnow
+from portal.conversations.models import ChatEvent, Message
 from portal.extensions import db
-from portal.models import utcnow
-from portal.support.models import CannedResponse, Ticket
+from portal.tickets.models import CannedResponse, Ticket
 from tests.portal.ticket_builders import (
     as_user,
     base_people,
@@ -317,7 +317,7 @@ def test_a_note_is_internal_audited_and_never_reaches_the_customer(desk, people)
 
 def test_a_reply_is_a_chat_message_an_event_a_live_event_and_an_email_when_away(desk, people, monkeypatch):
     sent = []
-    monkeypatch.setattr("portal.support.mail.send_mail", lambda to, subject, body: sent.append((to, subject, body)))
+    monkeypatch.setattr("portal.tickets.mail.send_mail", lambda to, subject, body: sent.append((to, subject, body)))
     number = make(desk, customer=people.casey, category="billing", conv_status="handoff", assignee=people.ann)
     ann = as_user(desk, "ann@example.com")
     response = ann.post(f"/staff/tickets/{number}/reply", data={"reply": "Your refund is on its way.",
@@ -339,7 +339,7 @@ def test_a_reply_is_a_chat_message_an_event_a_live_event_and_an_email_when_away(
 
 def test_a_live_customer_gets_no_email_and_only_the_owner_or_a_supervisor_replies(desk, people, monkeypatch):
     sent = []
-    monkeypatch.setattr("portal.support.mail.send_mail", lambda *args: sent.append(args))
+    monkeypatch.setattr("portal.tickets.mail.send_mail", lambda *args: sent.append(args))
     number = make(desk, customer=people.casey, category="billing", conv_status="live", assignee=people.tom)
     ann = as_user(desk, "ann@example.com")
     before = state(desk, number)

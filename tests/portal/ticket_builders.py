@@ -13,12 +13,12 @@ from werkzeug.security import generate_password_hash
 
 from portal.auth.models import User
 from portal.auth.services import get_or_create_role
-from portal.chat.models import ChatEvent, Conversation, Message
 from portal.chat.services import start_conversation
+from portal.conversations.models import ChatEvent, Conversation, Message
 from portal.extensions import db
 from portal.handoff.messages import transcript_of
-from portal.support.models import TEAMS, Team, Ticket, TicketEvent
-from portal.support.services import open_ticket
+from portal.tickets.models import TEAMS, Team, Ticket, TicketEvent
+from portal.tickets.services import open_ticket
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD
 

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy import event as sa_event
 
-from portal.chat.models import ChatEvent
+from portal.conversations.models import ChatEvent
+from portal.events.wakeups import channel_for
 from portal.extensions import db
-from portal.live.notify import channel_for
 
 MAX_BATCH = 200
 
@@ -40,7 +40,7 @@ def install_commit_hook() -> None:
         channels = session.info.pop("live_wake", None)
         if not channels or not has_app_context():
             return
-        notifier = current_app.extensions.get("live_notifier")
+        notifier = current_app.extensions.get("event_wakeups")
         if notifier is not None:
             for channel in channels:
                 notifier.wake(channel)
@@ -77,7 +77,7 @@ def latest_event_id() -> int:
 def sse_stream(conversation_ids: list[int | None], after: int, staff: bool) -> Iterator[str]:
     """Server-Sent Events for these channels from `after`, for SSE_STREAM_SECONDS; the
     browser's EventSource reconnects with Last-Event-ID and we resume from there."""
-    notifier = current_app.extensions["live_notifier"]
+    notifier = current_app.extensions["event_wakeups"]
     channels = [channel_for(c) for c in conversation_ids]
     deadline = time.monotonic() + current_app.config["SSE_STREAM_SECONDS"]
     last_ping = time.monotonic()

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from bot.order_numbers import find_order_number, normalise_order_number
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import utcnow
-from portal.support.models import Team, Ticket, TicketEvent
+from portal.tickets.models import Team, Ticket, TicketEvent
 
 LEVEL_RANK = {"calm": 0, "annoyed": 1, "frustrated": 2, "angry": 3}
 HANDOFF_REASONS = ("requested_human", "angry", "frustrated_rising", "abuse", "bot_failing", "left_message",
@@ -82,7 +82,7 @@ def open_ticket(*, reason: str, transcript: list[dict], category: str = "general
     db.session.add(TicketEvent(ticket=ticket, kind="created",
                                data={"reason": reason, "priority": priority, "team": ticket.team.slug if ticket.team
                                      else None}))
-    from portal.live.events import publish
+    from portal.events.feed import publish
 
     publish(None, "queue", {"ticket": ticket.number, "change": "new", "priority": priority}, audience="staff")
     db.session.commit()

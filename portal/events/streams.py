@@ -1,12 +1,13 @@
-"""The customer's side of live delivery: events for their own conversation, and typing."""
+"""Answering a client that follows events: a Server-Sent Events stream, or one JSON batch."""
 
 from flask import Response, current_app, jsonify, request, stream_with_context
 
-from portal.chat.services import ChatError, find_conversation
-from portal.chat.views import _owner
-from portal.errors import json_error
-from portal.live import bp
-from portal.live.events import events_after, sse_stream
+from portal.errors import DomainError, json_error
+from portal.events.feed import events_after, sse_stream
+
+
+class BadEventId(DomainError):
+    status = 400
 
 
 def last_event_id() -> int:
@@ -14,9 +15,9 @@ def last_event_id() -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ChatError("'after' (or Last-Event-ID) must be an event id.") from None
+        raise BadEventId("'after' (or Last-Event-ID) must be an event id.") from None
     if value < 0:
-        raise ChatError("'after' (or Last-Event-ID) must be an event id.")
+        raise BadEventId("'after' (or Last-Event-ID) must be an event id.")
     return value
 
 
@@ -27,7 +28,7 @@ def event_response(conversation_ids: list, after: int, staff: bool):
     stream slots (SSE_MAX_STREAMS) are taken, the stream is refused with 503: the widget and
     the console then follow by polling, and the threads left keep answering messages."""
     if "text/event-stream" in request.headers.get("Accept", ""):
-        slots = current_app.extensions["live_stream_slots"]
+        slots = current_app.extensions["event_stream_slots"]
         if not slots.take(current_app.config["SSE_MAX_STREAMS"]):
             response, status = json_error(503, "Live streams are busy on this server: follow by polling "
                                                "this address with ?after=<last event id>.")
@@ -40,28 +41,3 @@ def event_response(conversation_ids: list, after: int, staff: bool):
         return response
     rows = events_after(conversation_ids, after, staff)
     return jsonify({"events": rows, "last_event_id": rows[-1]["id"] if rows else after})
-
-
-@bp.route("/api/chat/conversations/<public_id>/events")
-def customer_events(public_id: str):
-    user_id, visitor = _owner()
-    try:
-        conv = find_conversation(public_id, user_id, visitor)
-        after = last_event_id()
-    except ChatError as exc:
-        return json_error(exc.status, str(exc))
-    return event_response([conv.id], after, staff=False)
-
-
-@bp.route("/api/chat/conversations/<public_id>/typing", methods=["POST"])
-def customer_typing(public_id: str):
-    from portal.agent.services import typing
-
-    user_id, visitor = _owner()
-    try:
-        conv = find_conversation(public_id, user_id, visitor)
-    except ChatError as exc:
-        return json_error(exc.status, str(exc))
-    if conv.status == "live":
-        typing(conv, "customer")
-    return jsonify({"ok": True})

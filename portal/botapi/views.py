@@ -1,23 +1,23 @@
-"""The bot's handoff intake: service-token auth, never a browser session."""
+"""The bot's handoff intake and its rating step."""
 
 import sqlalchemy as sa
 from flask import jsonify, request
 
-from portal.api.tokens import service_token_ok
-from portal.chat.models import Conversation
+from portal.agent.services import AgentError, record_rating
+from portal.botapi import bp
+from portal.botapi.auth import service_token_required
+from portal.botapi.tracker import merge_tracker_events
+from portal.conversations.models import Conversation
 from portal.errors import json_error
 from portal.extensions import csrf, db
 from portal.handoff.tickets import open_handoff_ticket, open_ticket_for
-from portal.support import bp
-from portal.support.services import HANDOFF_REASONS
-from portal.support.tracker import merge_tracker_events
+from portal.tickets.services import HANDOFF_REASONS
 
 
 @bp.route("/api/bot/handoffs", methods=["POST"])
 @csrf.exempt
+@service_token_required
 def bot_handoff():
-    if not service_token_ok():
-        return json_error(401, "A valid service token is required.")
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return json_error(400, "Send a JSON object.")
@@ -47,12 +47,9 @@ def _ticket_json(ticket) -> dict:
 
 @bp.route("/api/bot/satisfaction", methods=["POST"])
 @csrf.exempt
+@service_token_required
 def bot_satisfaction():
     """The bot's rating step after an agent resolved: 1 to 5, then an optional comment."""
-    from portal.agent.services import AgentError, record_rating
-
-    if not service_token_ok():
-        return json_error(401, "A valid service token is required.")
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("conversation_id"), str):
         return json_error(400, "Send a JSON object with 'conversation_id'.")

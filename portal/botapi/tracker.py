@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.chat.models import Conversation
+from portal.conversations.models import Conversation
 
 
 def merge_tracker_events(conv: Conversation, events: list) -> None:

@@ -122,7 +122,7 @@ class Notifier:
     def _poll(self) -> None:
         import sqlalchemy as sa
 
-        from portal.chat.models import ChatEvent
+        from portal.conversations.models import ChatEvent
         from portal.extensions import db
 
         last = None

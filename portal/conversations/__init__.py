@@ -1,0 +1,1 @@
+"""A customer's conversation and its messages and events: the records every path shares."""

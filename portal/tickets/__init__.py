@@ -1,0 +1,1 @@
+"""Tickets and their rules: teams, numbers, priority, SLA, briefings, the audit trail, mail."""
