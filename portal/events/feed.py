@@ -1,4 +1,4 @@
-"""Writing and reading live events (see portal/live/__init__.py)."""
+"""Writing and reading events (see portal/events/__init__.py)."""
 
 from __future__ import annotations
 
