@@ -84,7 +84,7 @@ class Thread(db.Model):
     ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
     views: Mapped[int] = mapped_column(default=0)
     last_post_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # threads by day
     # Set by the services when the title, tags or place change (not by view counts or replies).
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -10,6 +10,9 @@ from portal.clock import utcnow
 from portal.extensions import db
 
 SENDERS = ("customer", "bot", "agent", "system")
+# How the customer's case reached us: the chat widget, a community thread an agent took to
+# support, or a message left for the team to answer later (by email and My tickets).
+CHANNELS = ("chat", "forum", "message")
 
 
 def new_public_id() -> str:
@@ -28,7 +31,8 @@ class Conversation(db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), default="bot")  # bot, handoff, live, resolved
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     resolution: Mapped[str] = mapped_column(sa.String(30), default="")  # self_service, handoff, ...
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    channel: Mapped[str] = mapped_column(sa.String(10), default="chat", server_default="chat")  # CHANNELS
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id", cascade="all, delete-orphan"
@@ -37,6 +41,8 @@ class Conversation(db.Model):
 
 class Message(db.Model):
     __tablename__ = "chat_messages"
+    # A conversation's customer messages in order: the supervisor's mood figures (first, peak, last).
+    __table_args__ = (sa.Index("ix_chat_messages_conversation_id_sender_id", "conversation_id", "sender", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(sa.ForeignKey("chat_conversations.id", ondelete="CASCADE"),

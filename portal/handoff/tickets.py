@@ -17,6 +17,8 @@ from portal.tickets.models import Ticket, TicketEvent
 from portal.tickets.services import build_briefing, open_ticket
 
 REOPENED_BY_REPLY = ("pending", "resolved")
+# A conversation's first ticket names its channel when the case did not come in by live chat.
+CHANNEL_BY_REASON = {"forum_thread": "forum", "left_message": "message"}
 
 
 def record_event(ticket: Ticket, actor: User | None, kind: str, internal: bool = False, **data) -> TicketEvent:
@@ -48,6 +50,8 @@ def open_handoff_ticket(conv: Conversation, reason: str, *, category: str = "gen
     existing = open_ticket_for(conv)
     if existing is not None:
         return existing, False
+    if reason in CHANNEL_BY_REASON and open_ticket_for(conv, any_status=True) is None:
+        conv.channel = CHANNEL_BY_REASON[reason]
     transcript = transcript_of(conv)
     briefing = build_briefing(transcript, reason)
     briefing.update(briefing_extra or {})
