@@ -17,6 +17,9 @@ def init_app(app) -> None:
 
     app.extensions.setdefault("demo_seeders", []).append(seed_demo)  # `flask seed demo`
     app.extensions.setdefault("bot_endpoints", {})["/api/bot/community"] = (api.bot_community, ["GET"])
+    from forum.figures import forum_figures
+
+    app.extensions.setdefault("insight_sources", {})["forum"] = forum_figures  # the supervisor's dashboard
     app.register_blueprint(bp)
     from forum.moderation import member_views  # noqa: F401  (its routes, on the same blueprint)
     from forum.moderation.views import bp as moderation_bp  # /moderation pages and members' flags

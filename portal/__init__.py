@@ -59,6 +59,7 @@ def register_capabilities(app: Flask) -> None:
         cli,
         errors,
         events,
+        insight,
         kb,
         layout,
         notifications,
@@ -69,7 +70,7 @@ def register_capabilities(app: Flask) -> None:
     )
 
     for module in (errors, security, visitor, auth, search, kb, forum, notifications, events, chat, support, agent,
-                   api, botapi, layout, cli):
+                   api, botapi, insight, layout, cli):
         module.init_app(app)
 
 

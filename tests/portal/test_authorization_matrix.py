@@ -80,6 +80,9 @@ ENDPOINTS = [
     Endpoint("GET", "/tickets/{number}", "owner", 200),
     Endpoint("POST", "/tickets/{number}/reply", "owner", 303, body={"text": "Any news?"}, form=True, changes=True),
     Endpoint("GET", "/api/chat/conversations/{conversation}/events", "owner", 200),
+    Endpoint("GET", "/supervisor", "manager", 200),
+    *(Endpoint("GET", f"/supervisor/export/{section}.csv", "manager", 200)
+      for section in ("volume", "self-service", "escalation", "speed", "outcome", "mood")),
 ]
 
 
