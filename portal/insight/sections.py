@@ -93,9 +93,9 @@ def self_service_section(fig: Figures) -> Section:
 def escalation_section(fig: Figures) -> Section:
     n, escalated = fig.total(fig.conversations, "conversations"), fig.total(fig.conversations, "escalated")
     rate = Table("escalation-rate", "Escalation rate", [
-        Column("Conversations", "text"), Column("Conversations"), Column("Escalated to a person"),
+        Column("Range", "text"), Column("Conversations"), Column("Escalated to a person"),
         Column("Escalation rate (%)", "pct"),
-    ], [["All", n, escalated, percent(escalated, n)]])
+    ], [["The whole range", n, escalated, percent(escalated, n)]])
     counts = volume.reasons(fig.f, fig.team)
     tickets = sum(counts.values())
     reasons = Table("escalation-reasons", "Why a person was asked (tickets by reason)", [

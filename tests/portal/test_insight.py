@@ -62,7 +62,7 @@ def test_self_service_and_deflection(week):
 
 def test_escalation_rate_and_reasons(week):
     got = tables(week, filters(), ["escalation"])
-    assert got["escalation-rate"]["All"] == ["8", "5", "62.5"]  # C3 C4 C7 C5 C6 of 8
+    assert got["escalation-rate"]["The whole range"] == ["8", "5", "62.5"]  # C3 C4 C7 C5 C6 of 8
     assert got["escalation-reasons"] == {
         "Asked for a person": ["1", "20.0"], "Angry": ["1", "20.0"], "Frustrated and rising": ["0", "0.0"],
         "Abuse": ["0", "0.0"], "Bot failing (repeated fallbacks)": ["1", "20.0"], "Left a message": ["1", "20.0"],

@@ -18,8 +18,10 @@
     const heads = Array.from(table.tHead.rows[0].cells);
     const rows = Array.from(table.tBodies[0].rows).filter(function (r) { return !r.hasAttribute("data-total"); });
     const datasets = [];
+    let counts = true;  // only whole numbers drawn: no 0.2-tick axis
     heads.forEach(function (th, column) {
       if (!th.hasAttribute("data-series")) return;
+      counts = counts && th.dataset.series === "int";
       const colour = COLOURS[datasets.length % COLOURS.length];
       datasets.push({
         label: th.textContent.trim(),
@@ -36,7 +38,8 @@
     canvas.setAttribute("aria-label", "Chart: " + table.caption.textContent.trim() + ". The table below has its numbers.");
     canvas.dataset.chartFor = table.dataset.table;
     holder.appendChild(canvas);
-    table.closest(".insight-table").insertBefore(holder, table.closest(".table-wrap"));
+    const figure = table.closest(".insight-table");
+    figure.insertBefore(holder, figure.querySelector(".insight-rows, .table-wrap"));
     new window.Chart(canvas, {
       type: kind,
       data: { labels: rows.map(function (r) { return r.cells[0].textContent.trim(); }), datasets: datasets },
@@ -45,7 +48,7 @@
         responsive: true,
         maintainAspectRatio: false,
         interaction: { mode: "index", intersect: false },
-        scales: { y: { beginAtZero: true } },
+        scales: { y: { beginAtZero: true, ticks: counts ? { precision: 0 } : {} } },
       },
     });
   }
