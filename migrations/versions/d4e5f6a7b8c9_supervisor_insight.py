@@ -19,6 +19,7 @@ down_revision = 'c3d4e5f6a7b8'
 branch_labels = None
 depends_on = None
 
+SCORED_CUSTOMER_MESSAGE = "sender = 'customer' AND frustration_score IS NOT NULL"
 FIRST_TICKET_REASON = """
     UPDATE chat_conversations SET channel = :channel
     WHERE id IN (SELECT t.conversation_id FROM tickets t
@@ -35,15 +36,17 @@ def upgrade():
         op.execute(sa.text(FIRST_TICKET_REASON).bindparams(channel=channel, reason=reason))
 
     with op.batch_alter_table('chat_messages', schema=None) as batch_op:
-        batch_op.create_index('ix_chat_messages_conversation_id_sender_id', ['conversation_id', 'sender', 'id'],
-                              unique=False)
+        batch_op.create_index('ix_chat_messages_scored', ['conversation_id', 'id'], unique=False,
+                              postgresql_include=['frustration_score', 'frustration_level'],
+                              postgresql_where=sa.text(SCORED_CUSTOMER_MESSAGE),
+                              sqlite_where=sa.text(SCORED_CUSTOMER_MESSAGE))
 
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tickets_created_at'), ['created_at'], unique=False)
         batch_op.create_index('ix_tickets_customer_id_created_at', ['customer_id', 'created_at'], unique=False)
 
     with op.batch_alter_table('ticket_events', schema=None) as batch_op:
-        batch_op.create_index('ix_ticket_events_ticket_id_kind_created_at', ['ticket_id', 'kind', 'created_at'],
+        batch_op.create_index('ix_ticket_events_kind_ticket_id_created_at', ['kind', 'ticket_id', 'created_at'],
                               unique=False)
 
     with op.batch_alter_table('forum_threads', schema=None) as batch_op:
@@ -55,14 +58,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_forum_threads_created_at'))
 
     with op.batch_alter_table('ticket_events', schema=None) as batch_op:
-        batch_op.drop_index('ix_ticket_events_ticket_id_kind_created_at')
+        batch_op.drop_index('ix_ticket_events_kind_ticket_id_created_at')
 
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_index('ix_tickets_customer_id_created_at')
         batch_op.drop_index(batch_op.f('ix_tickets_created_at'))
 
     with op.batch_alter_table('chat_messages', schema=None) as batch_op:
-        batch_op.drop_index('ix_chat_messages_conversation_id_sender_id')
+        batch_op.drop_index('ix_chat_messages_scored')
 
     with op.batch_alter_table('chat_conversations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_chat_conversations_created_at'))

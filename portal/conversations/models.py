@@ -13,6 +13,7 @@ SENDERS = ("customer", "bot", "agent", "system")
 # How the customer's case reached us: the chat widget, a community thread an agent took to
 # support, or a message left for the team to answer later (by email and My tickets).
 CHANNELS = ("chat", "forum", "message")
+SCORED_CUSTOMER_MESSAGE = "sender = 'customer' AND frustration_score IS NOT NULL"
 
 
 def new_public_id() -> str:
@@ -41,8 +42,12 @@ class Conversation(db.Model):
 
 class Message(db.Model):
     __tablename__ = "chat_messages"
-    # A conversation's customer messages in order: the supervisor's mood figures (first, peak, last).
-    __table_args__ = (sa.Index("ix_chat_messages_conversation_id_sender_id", "conversation_id", "sender", "id"),)
+    # The scored customer messages of each conversation in order, with their scores (covering on
+    # PostgreSQL): the supervisor's mood figures (first, peak, last) read nothing else.
+    __table_args__ = (sa.Index("ix_chat_messages_scored", "conversation_id", "id",
+                               postgresql_include=["frustration_score", "frustration_level"],
+                               postgresql_where=sa.text(SCORED_CUSTOMER_MESSAGE),
+                               sqlite_where=sa.text(SCORED_CUSTOMER_MESSAGE)),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(sa.ForeignKey("chat_conversations.id", ondelete="CASCADE"),

@@ -2,10 +2,12 @@
 scored customer message (the detector's score from 0 to 1 and its level), and how far it
 came down from the peak by the end.
 
-One query: per conversation its first and last scored message ids, its peak score and peak
-level (grouped over the messages, on ix_chat_messages_conversation_id_sender_id), then per
-day the sums and level counts. Averages are those sums over the counts, so a total over the
-range is exactly the sum of its days.
+One query. The scored customer messages of the range's conversation ids are read in order
+from ix_chat_messages_scored (partial, covering on PostgreSQL), numbered within each
+conversation by window functions, so the first and the last need no second lookup; per
+conversation: start, peak and end (score and level); per day: their sums and level counts.
+Averages are those sums over the counts, so a total over the range is exactly the sum of
+its days.
 """
 
 from __future__ import annotations
@@ -14,12 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from portal.conversations.models import Conversation, Message
 from portal.extensions import db
-from portal.insight.filters import Filters
-from portal.insight.scope import LEVELS, conversation_scope, count_if
+from portal.insight.scope import LEVELS, Scope, conversation_scope, count_if
 from portal.insight.sql import as_day, day_of
 from portal.tickets.services import LEVEL_RANK
 
@@ -52,30 +52,38 @@ def _rank(level) -> sa.Case:
     return sa.case(*((level == name, rank) for name, rank in LEVEL_RANK.items()), else_=0)
 
 
-def mood_days(f: Filters, team: int | None) -> dict[date, MoodDay]:
-    m = Message
-    c = Conversation
-    per = (sa.select(m.conversation_id.label("conversation_id"), sa.func.min(m.id).label("first_id"),
-                     sa.func.max(m.id).label("last_id"), sa.func.max(m.frustration_score).label("peak"),
-                     sa.func.max(_rank(m.frustration_level)).label("peak_rank"))
-           .join(c, c.id == m.conversation_id)
-           .where(m.sender == "customer", m.frustration_score.isnot(None), *conversation_scope(f, team))
-           .group_by(m.conversation_id).subquery())
-    first, last = aliased(Message), aliased(Message)
+def scored_customer_messages(m=Message) -> list:
+    """The partial index's own condition, written as literals so both databases match it to the index."""
+    return [m.sender == sa.literal_column("'customer'"), m.frustration_score.isnot(None)]
+
+
+def mood_days(s: Scope) -> dict[date, MoodDay]:
+    m, c = Message, Conversation
+    # One window, in the index's order: nothing before a message makes it the first, nothing after the last.
+    in_order = {"partition_by": m.conversation_id, "order_by": m.id}
+    numbered = (sa.select(m.conversation_id.label("conversation_id"), m.frustration_score.label("score"),
+                          _rank(m.frustration_level).label("rank"),
+                          sa.func.lag(m.id).over(**in_order).label("before"),
+                          sa.func.lead(m.id).over(**in_order).label("after"))
+                .where(*scored_customer_messages(m), m.conversation_id.between(*s.conversation_ids)).subquery())
+    first, last = numbered.c.before.is_(None), numbered.c.after.is_(None)
+    per = (sa.select(numbered.c.conversation_id.label("conversation_id"),
+                     sa.func.max(sa.case((first, numbered.c.score))).label("start"),
+                     sa.func.max(numbered.c.score).label("peak"),
+                     sa.func.max(sa.case((last, numbered.c.score))).label("end"),
+                     sa.func.max(sa.case((first, numbered.c.rank))).label("start_rank"),
+                     sa.func.max(numbered.c.rank).label("peak_rank"),
+                     sa.func.max(sa.case((last, numbered.c.rank))).label("end_rank"))
+           .group_by(numbered.c.conversation_id).subquery())
     day = day_of(c.created_at)
-    columns = [day, sa.func.count(), sa.func.sum(first.frustration_score), sa.func.sum(per.c.peak),
-               sa.func.sum(last.frustration_score), count_if(last.frustration_score < per.c.peak)]
-    for rank, level in enumerate(LEVELS):
-        columns += [count_if(first.frustration_level == level), count_if(per.c.peak_rank == rank),
-                    count_if(last.frustration_level == level)]
-    rows = db.session.execute(
-        sa.select(*columns).select_from(per)
-        .join(c, c.id == per.c.conversation_id)
-        .join(first, first.id == per.c.first_id)
-        .join(last, last.id == per.c.last_id)
-        .group_by(day)
-    ).all()
-    days = {d: MoodDay() for d in f.days()}
+    columns = [day, sa.func.count(), sa.func.sum(per.c.start), sa.func.sum(per.c.peak), sa.func.sum(per.c.end),
+               count_if(per.c.end < per.c.peak)]
+    for rank in range(len(LEVELS)):
+        columns += [count_if(per.c.start_rank == rank), count_if(per.c.peak_rank == rank),
+                    count_if(per.c.end_rank == rank)]
+    rows = db.session.execute(sa.select(*columns).select_from(per).join(c, c.id == per.c.conversation_id)
+                              .where(*conversation_scope(s)).group_by(day)).all()
+    days = {d: MoodDay() for d in s.f.days()}
     for d, n, start, peak, end, below, *levels in rows:
         mood = MoodDay(n, float(start or 0), float(peak or 0), float(end or 0), below)
         for i, level in enumerate(LEVELS):

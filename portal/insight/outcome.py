@@ -19,8 +19,7 @@ import sqlalchemy as sa
 
 from portal.conversations.models import Conversation
 from portal.extensions import db
-from portal.insight.filters import Filters
-from portal.insight.scope import FCR_DAYS, bot_alone, conversation_scope, count_if, ticket_scope
+from portal.insight.scope import FCR_DAYS, Scope, bot_alone, conversation_scope, count_if, ticket_scope
 from portal.insight.sql import seconds_between
 from portal.tickets.models import Ticket, TicketEvent
 
@@ -36,28 +35,28 @@ class Resolution:
     reopened: int | None = 0  # None: this path has no reopening (a bot-solved chat has no ticket)
 
 
-def _ticket_ratings(f: Filters, team: int | None) -> sa.Select | None:
-    return sa.select(Ticket.satisfaction_rating.label("rating")).where(*ticket_scope(f, team))
+def _ticket_ratings(s: Scope) -> sa.Select | None:
+    return sa.select(Ticket.satisfaction_rating.label("rating")).where(*ticket_scope(s))
 
 
-def _bot_ratings(f: Filters, team: int | None) -> sa.Select | None:
+def _bot_ratings(s: Scope) -> sa.Select | None:
     column = getattr(Conversation, "satisfaction_rating", None)
     if column is None:  # not stored yet: the path shows no ratings rather than borrowed ones
         return None
-    return sa.select(column.label("rating")).where(*conversation_scope(f, team), bot_alone())
+    return sa.select(column.label("rating")).where(*conversation_scope(s), bot_alone(s))
 
 
-RATING_SOURCES: dict[str, Callable[[Filters, int | None], sa.Select | None]] = {
+RATING_SOURCES: dict[str, Callable[[Scope], sa.Select | None]] = {
     "bot": _bot_ratings,
     "agent": _ticket_ratings,
 }
 
 
-def satisfaction(f: Filters, team: int | None) -> dict[str, dict[int, int]]:
+def satisfaction(s: Scope) -> dict[str, dict[int, int]]:
     """{path: {rating: count}}, one grouped query per path."""
     out = {}
     for path, source in RATING_SOURCES.items():
-        ratings = source(f, team)
+        ratings = source(s)
         counts = dict.fromkeys(RATINGS, 0)
         if ratings is not None:
             rating = ratings.subquery().c.rating
@@ -68,11 +67,12 @@ def satisfaction(f: Filters, team: int | None) -> dict[str, dict[int, int]]:
     return out
 
 
-def reopened(ticket=Ticket) -> sa.Exists:
+def reopened(s: Scope, ticket=Ticket) -> sa.ColumnElement:
     """A resolved or closed ticket was set open again (by the customer's reply or by staff)."""
     e = TicketEvent
-    return sa.exists().where(e.ticket_id == ticket.id, e.kind == "status", e.data["new"].as_string() == "open",
-                             e.data["old"].as_string().in_(("resolved", "closed")))
+    return ticket.id.in_(sa.select(e.ticket_id).where(
+        e.kind == "status", e.ticket_id.between(*s.ticket_ids), e.data["new"].as_string() == "open",
+        e.data["old"].as_string().in_(("resolved", "closed"))))
 
 
 def _new_ticket_within(customer_id, since, after) -> sa.Exists:
@@ -81,16 +81,16 @@ def _new_ticket_within(customer_id, since, after) -> sa.Exists:
                              seconds_between(later.created_at, since) <= FCR_SECONDS)
 
 
-def resolutions(f: Filters, team: int | None) -> dict[str, Resolution]:
+def resolutions(s: Scope) -> dict[str, Resolution]:
     t = Ticket
-    again = reopened(t)
+    again = reopened(s, t)
     ever_resolved = sa.or_(t.resolved_at.isnot(None), again)
     first_contact = sa.and_(t.resolved_at.isnot(None), ~again,
                             ~_new_ticket_within(t.customer_id, t.resolved_at, t.created_at))
     agent = db.session.execute(sa.select(count_if(ever_resolved), count_if(first_contact), count_if(again))
-                               .where(*ticket_scope(f, team))).one()
+                               .where(*ticket_scope(s))).one()
     c = Conversation
     bot = db.session.execute(sa.select(
         sa.func.count(), count_if(~_new_ticket_within(c.user_id, c.last_activity_at, c.created_at)),
-    ).where(*conversation_scope(f, team), bot_alone(c))).one()
+    ).where(*conversation_scope(s), bot_alone(s, c))).one()
     return {"bot": Resolution(bot[0], bot[1], None), "agent": Resolution(*agent)}

@@ -11,7 +11,7 @@ from functools import cached_property
 
 from portal.insight import mood, outcome, speed, volume
 from portal.insight.filters import Filters
-from portal.insight.scope import LEVELS, team_id
+from portal.insight.scope import LEVELS, Scope, scope_for
 from portal.insight.tables import Column, Section, Table, minutes, percent
 from portal.tickets.services import HANDOFF_REASONS
 
@@ -33,16 +33,16 @@ class Figures:
         self.f = f
 
     @cached_property
-    def team(self) -> int | None:
-        return team_id(self.f)
+    def scope(self) -> Scope:
+        return scope_for(self.f)
 
     @cached_property
     def conversations(self):
-        return volume.conversation_days(self.f, self.team)
+        return volume.conversation_days(self.scope)
 
     @cached_property
     def tickets(self):
-        return volume.ticket_days(self.f, self.team)
+        return volume.ticket_days(self.scope)
 
     @cached_property
     def forum(self):
@@ -96,7 +96,7 @@ def escalation_section(fig: Figures) -> Section:
         Column("Range", "text"), Column("Conversations"), Column("Escalated to a person"),
         Column("Escalation rate (%)", "pct"),
     ], [["The whole range", n, escalated, percent(escalated, n)]])
-    counts = volume.reasons(fig.f, fig.team)
+    counts = volume.reasons(fig.scope)
     tickets = sum(counts.values())
     reasons = Table("escalation-reasons", "Why a person was asked (tickets by reason)", [
         Column("Reason", "text"), Column("Tickets", series=True), Column("Share (%)", "pct"),
@@ -106,13 +106,13 @@ def escalation_section(fig: Figures) -> Section:
 
 
 def speed_section(fig: Figures) -> Section:
-    found = speed.durations(fig.f, fig.team)
+    found = speed.durations(fig.scope)
     times = Table("speed-times", "Time taken (minutes)", [
         Column("Measure", "text"), Column("Tickets measured"), Column("Median (p50)", "minutes", series=True),
         Column("p90", "minutes", series=True),
     ], [[MEASURE_LABELS[m], found[m]["n"], minutes(found[m][0.5]), minutes(found[m][0.9])] for m in speed.MEASURES],
         chart="bar")
-    timers = speed.sla(fig.f, fig.team)
+    timers = speed.sla(fig.scope)
     sla = Table("speed-sla", "Against the SLA", [
         Column("Timer", "text"), Column("Met", series=True), Column("Breached", series=True),
         Column("Still running", series=True), Column("Breach rate (%)", "pct"),
@@ -125,7 +125,7 @@ def speed_section(fig: Figures) -> Section:
 
 
 def outcome_section(fig: Figures) -> Section:
-    counts = outcome.satisfaction(fig.f, fig.team)
+    counts = outcome.satisfaction(fig.scope)
     rows = []
     for path, label in outcome.PATHS.items():
         by = counts[path]
@@ -136,7 +136,7 @@ def outcome_section(fig: Figures) -> Section:
         Column("Path", "text"), Column("Rated"), Column("Average rating", "rating", series=True),
         *(Column(f"Rated {r}") for r in outcome.RATINGS),
     ], rows, chart="bar")
-    found = outcome.resolutions(fig.f, fig.team)
+    found = outcome.resolutions(fig.scope)
     fcr = Table("resolution", "First-contact resolution and reopening", [
         Column("Path", "text"), Column("Resolved"), Column("Resolved at first contact"),
         Column("First-contact resolution (%)", "pct", series=True), Column("Reopened"),
@@ -150,7 +150,7 @@ def outcome_section(fig: Figures) -> Section:
 
 
 def mood_section(fig: Figures) -> Section:
-    days = mood.mood_days(fig.f, fig.team)
+    days = mood.mood_days(fig.scope)
     total = mood.MoodDay()
     rows = []
     for d, m in days.items():

@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.insight.filters import Filters
 from portal.insight.scope import (
     LIVE_HANDOFF_REASONS,
+    Scope,
     bot_alone,
     conversation_scope,
     count_if,
@@ -51,33 +52,33 @@ class ForumFigures:
     note: str = ""
 
 
-def conversation_days(f: Filters, team: int | None) -> dict[date, ConversationDay]:
+def conversation_days(s: Scope) -> dict[date, ConversationDay]:
     C = Conversation
     day = day_of(C.created_at)
     rows = db.session.execute(
-        sa.select(day, sa.func.count(), count_if(has_ticket(C)), count_if(bot_alone(C)))
-        .where(*conversation_scope(f, team)).group_by(day)
+        sa.select(day, sa.func.count(), count_if(has_ticket(s, C)), count_if(bot_alone(s, C)))
+        .where(*conversation_scope(s)).group_by(day)
     ).all()
-    days = {d: ConversationDay() for d in f.days()}
+    days = {d: ConversationDay() for d in s.f.days()}
     for d, n, escalated, alone in rows:
         days[as_day(d)] = ConversationDay(n, escalated, alone)
     return days
 
 
-def ticket_days(f: Filters, team: int | None) -> dict[date, TicketDay]:
+def ticket_days(s: Scope) -> dict[date, TicketDay]:
     day = day_of(Ticket.created_at)
     rows = db.session.execute(
         sa.select(day, sa.func.count(), count_if(Ticket.reason.in_(LIVE_HANDOFF_REASONS)))
-        .where(*ticket_scope(f, team)).group_by(day)
+        .where(*ticket_scope(s)).group_by(day)
     ).all()
-    days = {d: TicketDay() for d in f.days()}
+    days = {d: TicketDay() for d in s.f.days()}
     for d, n, handoffs in rows:
         days[as_day(d)] = TicketDay(n, handoffs)
     return days
 
 
-def reasons(f: Filters, team: int | None) -> dict[str, int]:
-    rows = db.session.execute(sa.select(Ticket.reason, sa.func.count()).where(*ticket_scope(f, team))
+def reasons(s: Scope) -> dict[str, int]:
+    rows = db.session.execute(sa.select(Ticket.reason, sa.func.count()).where(*ticket_scope(s))
                               .group_by(Ticket.reason)).all()
     return dict(rows)
 

@@ -99,8 +99,8 @@ class TicketEvent(db.Model):
     """
 
     __tablename__ = "ticket_events"
-    # A ticket's first claim and its reopenings, read per ticket by the supervisor's figures.
-    __table_args__ = (sa.Index("ix_ticket_events_ticket_id_kind_created_at", "ticket_id", "kind", "created_at"),)
+    # Tickets' first claims and reopenings, read by kind over a range of tickets (the supervisor's figures).
+    __table_args__ = (sa.Index("ix_ticket_events_kind_ticket_id_created_at", "kind", "ticket_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True)

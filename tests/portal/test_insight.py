@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.insight import sections
-from portal.insight.sql import percentiles
+from portal.insight.sql import percentiles, percentiles_by_rank
 from tests.portal.insight_builders import at, filters, history
 
 
@@ -136,21 +136,27 @@ def test_a_channel_keeps_its_own(week):
     assert chat["suggestions"]["Articles opened"] == ["0"]
 
 
-def test_percentiles_match_postgresql_percentile_cont(week):
+def test_percentiles_both_ways_match_postgresql_percentile_cont(week):
     from portal.conversations.models import Message
 
-    values = sa.select(Message.frustration_score).where(Message.sender == "customer")
+    values = sa.select(Message.frustration_score.label("score"),
+                       sa.case((Message.frustration_score > 0.5, Message.frustration_score)).label("high"),
+                       sa.literal(None, sa.Float).label("none")).where(Message.sender == "customer")
+    ps = (0.5, 0.9, 0.25, 1.0, 0.0)
     with week.app_context():
-        ours = percentiles(values, (0.5, 0.9, 0.25, 1.0, 0.0))
-        # sorted: .05 .1 .2 .2 .2 .3 .35 .4 .5 .5 .6 .7 .9 .9 (14 values)
-        assert ours["n"] == 14
-        assert ours[0.5] == pytest.approx(0.375)  # rank 6.5: .35 and .4
-        assert ours[0.9] == pytest.approx(0.84)  # rank 11.7: .7 and .9 -> .7 + .7 * .2
-        assert ours[0.25] == pytest.approx(0.2)  # rank 3.25: .2 and .2
-        assert ours[0.0] == pytest.approx(0.05) and ours[1.0] == pytest.approx(0.9)
+        for ours in (percentiles(values, ps), percentiles_by_rank(values, ps)):
+            score = ours["score"]
+            # sorted: .05 .1 .2 .2 .2 .3 .35 .4 .5 .5 .6 .7 .9 .9 (14 values)
+            assert score["n"] == 14
+            assert score[0.5] == pytest.approx(0.375)  # rank 6.5: .35 and .4
+            assert score[0.9] == pytest.approx(0.84)  # rank 11.7: .7 and .9 -> .7 + .7 * .2
+            assert score[0.25] == pytest.approx(0.2)  # rank 3.25: .2 and .2
+            assert score[0.0] == pytest.approx(0.05) and score[1.0] == pytest.approx(0.9)
+            assert ours["high"]["n"] == 4 and ours["high"][0.5] == pytest.approx(0.8)  # .6 .7 .9 .9: rank 1.5
+            assert ours["none"] == {"n": 0, **dict.fromkeys(ps)}
         if db.engine.dialect.name == "postgresql":
             theirs = db.session.execute(sa.select(*(
                 sa.func.percentile_cont(p).within_group(Message.frustration_score) for p in (0.5, 0.9, 0.25)))
                 .where(Message.sender == "customer")).one()
+            ours = percentiles_by_rank(values, ps)["score"]
             assert [ours[0.5], ours[0.9], ours[0.25]] == pytest.approx(list(theirs))
-        assert percentiles(values.where(Message.id < 0), (0.5,)) == {"n": 0, 0.5: None}
