@@ -36,6 +36,7 @@ for p in (str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolv
 
 import chat  # noqa: E402  (bench/chat.py)
 import corpus  # noqa: E402  (bench/corpus.py, after the sys.path setup)
+import insight  # noqa: E402  (bench/insight.py: the supervisor dashboard)
 import live  # noqa: E402  (bench/live.py)
 import nlu  # noqa: E402  (bench/nlu.py)
 import search_engines  # noqa: E402  (bench/search_engines.py)
@@ -113,7 +114,8 @@ def parse_args(argv=None):
     ap.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto",
                     help="load generator: wrk if installed (auto), or force one")
     ap.add_argument("--skip", default="",
-                    help="comma-separated sections to skip: search,pages,quality,detector,understanding,nlu_cv,chat,live,forum")
+                    help="comma-separated sections to skip: search,pages,quality,detector,understanding,nlu_cv,chat,live,"
+                         "forum,insight")
     ap.add_argument("--chat-conversations", type=int, help="conversations of 8 turns for the chat run (default 25)")
     ap.add_argument("--synthetic-vectors", action="store_true",
                     help="search: fixed pseudo-random document vectors at every size (latency only, no embedding)")
@@ -123,6 +125,10 @@ def parse_args(argv=None):
     ap.add_argument("--live-database-url", default=os.environ.get("BENCH_LIVE_DATABASE_URL"),
                     help="PostgreSQL for the live section, e.g. postgresql://postgres@127.0.0.1:5432/bench "
                          "(default: BENCH_LIVE_DATABASE_URL, else a SQLite file); its tables are reused")
+    ap.add_argument("--insight-database-url", default=os.environ.get("BENCH_INSIGHT_DATABASE_URL"),
+                    help="PostgreSQL for the supervisor dashboard section, e.g. postgresql://postgres@127.0.0.1:5432/bench "
+                         "(default: BENCH_INSIGHT_DATABASE_URL, else a SQLite file); it works in a schema of its own, "
+                         "dropped at the end")
     ap.add_argument("--output", default=str(RESULTS), help="where to write the JSON (default bench/results.json)")
     args = ap.parse_args(argv)
     if args.sizes:
@@ -247,6 +253,15 @@ def main(argv=None) -> int:
                 results["forum"] = {"error": f"{exc.__class__.__name__}: {str(exc)[:2000]}",
                                     "traceback": traceback.format_exc()[-3000:]}
                 results["errors"].append(f"forum: {exc.__class__.__name__}: {str(exc)[:300]}")
+        if "insight" not in args.skip:
+            meter = CpuMeter()
+            try:
+                results["insight"] = insight.bench_insight(workdir, args.quick, args.insight_database_url, log)
+                results["cpu_usage"]["insight"] = meter.result()
+            except Exception as exc:  # noqa: BLE001
+                results["insight"] = {"error": f"{exc.__class__.__name__}: {str(exc)[:2000]}",
+                                      "traceback": traceback.format_exc()[-3000:]}
+                results["errors"].append(f"insight: {exc.__class__.__name__}: {str(exc)[:300]}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import nlu
 from common import ARTICLE_TARGET_RPS, forum_bench
+from insight import summary_lines as insight_summary
 
 
 def summary(results: dict) -> str:
@@ -131,6 +132,9 @@ def summary(results: dict) -> str:
     if results.get("forum"):
         lines.append("")
         lines += forum_bench().summary_lines(results["forum"])
+    if results.get("insight"):
+        lines.append("")
+        lines += insight_summary(results["insight"])
     busy = {k: v["other_processes_cpu_share"] for k, v in results.get("cpu_usage", {}).items()
             if "other_processes_cpu_share" in v}
     if busy:
