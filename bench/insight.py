@@ -221,6 +221,6 @@ def summary_lines(r: dict) -> list[str]:
     lines.append(f"  GET /supervisor (rendered, last 30 days) p95 {r['page']['p95_ms']:.0f} ms; "
                  f"target p95 <= {r['target_p95_ms']} ms for the queries: {'MET' if r['meets_target'] else 'NOT MET'}")
     load = r.get("loadavg", {})
-    lines.append(f"  load average {load.get('start')} at the start, {load.get('end')} at the end "
+    lines.append(f"  load average {load.get('start', 0):.1f} at the start, {load.get('end', 0):.1f} at the end "
                  f"({os.cpu_count()} CPUs)")
     return lines
