@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -25,9 +25,31 @@ MESSAGES = {
 
 
 class DomainError(ValueError):
-    """A rule said no. Carries its HTTP status; the handler below answers HTML or JSON."""
+    """A rule said no. Carries its HTTP status; the handler below answers HTML or JSON.
+
+    Services raise these and views let them through: the one handler rolls the change back
+    and answers, so a refusal reads the same from every page and every API."""
 
     status = 400
+    retry_after: int | None = None  # seconds; sent as Retry-After (posting too fast)
+
+
+class Forbidden(DomainError):
+    """The rules do not let this person do this."""
+
+    status = 403
+
+
+class NotFound(DomainError):
+    """Nothing this person may see has that id (another team's ticket looks the same)."""
+
+    status = 404
+
+
+class Conflict(DomainError):
+    """The thing is not in a state that allows the change (already claimed, already hidden)."""
+
+    status = 409
 
 
 def wants_json() -> bool:
@@ -35,6 +57,18 @@ def wants_json() -> bool:
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def refusal_returns_to(endpoint: str):
+    """Mark a browser form's view: a refused change flashes its reason and sends the person
+    back (303) to `endpoint`, built from this view's own URL arguments, instead of the error
+    page. The handler below reads the mark; the view needs no try/except."""
+
+    def mark(view):
+        view.refusal_returns_to = endpoint
+        return view
+
+    return mark
 
 
 def json_error(status: int, message: str):
@@ -55,13 +89,16 @@ def init_app(app) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         db.session.rollback()  # nothing of the refused change is kept
-        return _respond(exc.status, str(exc))
+        back = getattr(current_app.view_functions.get(request.endpoint), "refusal_returns_to", None)
+        if back is not None:
+            flash(str(exc), "error")
+            return redirect(url_for(back, **(request.view_args or {})), 303)
+        response, status = _respond(exc.status, str(exc))
+        return response, status, {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if exc.code == 401 and not wants_json():
-            from flask import redirect, url_for
-
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         message = MESSAGES.get(exc.code or 500, exc.description or "Error")
         if exc.code == 429:
