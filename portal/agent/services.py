@@ -13,6 +13,7 @@ import logging
 import sqlalchemy as sa
 from flask import current_app
 
+from portal import errors
 from portal.auth.models import User
 from portal.auth.permissions import sees_all, team_ids
 from portal.chat.models import Conversation, Message
@@ -43,19 +44,19 @@ RESUME_EVENTS = [
 ]
 
 
-class AgentError(ValueError):
+class AgentError(errors.DomainError):
     status = 400
 
 
-class Forbidden(AgentError):
+class Forbidden(AgentError, errors.Forbidden):
     status = 403
 
 
-class NotFound(AgentError):
+class NotFound(AgentError, errors.NotFound):
     status = 404
 
 
-class Conflict(AgentError):
+class Conflict(AgentError, errors.Conflict):
     status = 409
 
 

@@ -7,12 +7,13 @@ from email_validator import EmailNotValidError, validate_email
 
 from portal.auth.models import ROLES, Role, User
 from portal.auth.passwords import check_password_policy
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import utcnow
 
 
-class AccountError(ValueError):
-    pass
+class AccountError(DomainError):
+    status = 400
 
 
 def normalise_email(email: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.kb.models import CATEGORY_NAMES, Article
 from portal.kb.services import clear_page_cache, get_or_create_category, render_article_body
@@ -15,7 +16,7 @@ from portal.models import utcnow
 MAX_TAGS = 8
 
 
-class DraftError(ValueError):
+class DraftError(DomainError):
     status = 400
 
 

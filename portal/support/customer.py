@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from portal.auth.models import User
 from portal.chat.models import Conversation, Message
 from portal.chat.services import start_conversation, validate_text
+from portal.errors import Conflict, NotFound
 from portal.extensions import db
 from portal.handoff.messages import customer_message
 from portal.handoff.tickets import relay_customer_reply
@@ -26,11 +27,11 @@ class CustomerTicketError(TicketError):
     status = 400
 
 
-class NoSuchTicket(CustomerTicketError):
+class NoSuchTicket(CustomerTicketError, NotFound):
     status = 404
 
 
-class TicketClosed(CustomerTicketError):
+class TicketClosed(CustomerTicketError, Conflict):
     status = 409
 
 

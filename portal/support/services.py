@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from bot.order_numbers import find_order_number, normalise_order_number
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import utcnow
 from portal.support.models import Team, Ticket, TicketEvent
@@ -35,8 +36,8 @@ WANTS = {
 }
 
 
-class TicketError(ValueError):
-    pass
+class TicketError(DomainError):
+    status = 400
 
 
 def priority_for(reason: str, level: str | None) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.agent import services as agent_svc
 from portal.auth.models import Role, User
+from portal.errors import Conflict
 from portal.extensions import db
 from portal.handoff import lifecycle
 from portal.handoff.tickets import record_event
@@ -32,7 +33,7 @@ class WorkflowError(TicketError):
     status = 400
 
 
-class TransitionRefused(WorkflowError):
+class TransitionRefused(WorkflowError, Conflict):
     status = 409
 
 
