@@ -45,12 +45,8 @@ def event_response(conversation_ids: list, after: int, staff: bool):
 @bp.route("/api/chat/conversations/<public_id>/events")
 def customer_events(public_id: str):
     user_id, visitor = _owner()
-    try:
-        conv = find_conversation(public_id, user_id, visitor)
-        after = last_event_id()
-    except ChatError as exc:
-        return json_error(exc.status, str(exc))
-    return event_response([conv.id], after, staff=False)
+    conv = find_conversation(public_id, user_id, visitor)
+    return event_response([conv.id], last_event_id(), staff=False)
 
 
 @bp.route("/api/chat/conversations/<public_id>/typing", methods=["POST"])
@@ -58,10 +54,7 @@ def customer_typing(public_id: str):
     from portal.agent.services import typing
 
     user_id, visitor = _owner()
-    try:
-        conv = find_conversation(public_id, user_id, visitor)
-    except ChatError as exc:
-        return json_error(exc.status, str(exc))
+    conv = find_conversation(public_id, user_id, visitor)
     if conv.status == "live":
         typing(conv, "customer")
     return jsonify({"ok": True})
