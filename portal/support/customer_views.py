@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, flash, has_request_context, redirect, render_template, url_for
+from flask import current_app, flash, has_request_context, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -29,10 +29,7 @@ def _owner() -> tuple[int | None, str | None]:
 
 
 def _my_ticket_or_404(number: str) -> Ticket:
-    try:
-        return customer.customer_ticket(number, *_owner())
-    except customer.NoSuchTicket:
-        abort(404)
+    return customer.customer_ticket(number, *_owner())  # NoSuchTicket: the error handler answers 404
 
 
 @bp.route("/tickets")

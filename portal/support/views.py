@@ -49,7 +49,7 @@ def _ticket_json(ticket) -> dict:
 @csrf.exempt
 def bot_satisfaction():
     """The bot's rating step after an agent resolved: 1 to 5, then an optional comment."""
-    from portal.agent.services import AgentError, record_rating
+    from portal.agent.services import record_rating
 
     if not service_token_ok():
         return json_error(401, "A valid service token is required.")
@@ -63,10 +63,6 @@ def bot_satisfaction():
     rating = data.get("rating")
     if isinstance(rating, str) and rating.strip().isdigit():
         rating = int(rating.strip())
-    try:
-        record_rating(ticket, rating if rating is not None else None, data.get("comment"))
-    except AgentError as exc:
-        db.session.rollback()
-        return json_error(400, str(exc))
+    record_rating(ticket, rating if rating is not None else None, data.get("comment"))
     return jsonify({"ticket_number": ticket.number, "rating": ticket.satisfaction_rating,
                     "comment": ticket.satisfaction_comment})
