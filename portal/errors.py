@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, g, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -59,16 +61,21 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def refusal_returns_to(endpoint: str):
-    """Mark a browser form's view: a refused change flashes its reason and sends the person
-    back (303) to `endpoint`, built from this view's own URL arguments, instead of the error
-    page. The handler below reads the mark; the view needs no try/except."""
+def answer_refusals_with(answer: Callable[[DomainError], ResponseReturnValue]) -> None:
+    """For the rest of this request, the handler below answers a refusal with `answer` instead
+    of the error page: a form that flashes and goes back, a page with a way back. The change
+    is still rolled back first, and the view needs no try/except."""
+    g.refusal_answer = answer
 
-    def mark(view):
-        view.refusal_returns_to = endpoint
-        return view
 
-    return mark
+def flash_and_return_to(url: str) -> Callable[[DomainError], ResponseReturnValue]:
+    """The answer for a button on a page: the reason as a flash message, and back (303)."""
+
+    def answer(exc: DomainError):
+        flash(str(exc), "error")
+        return redirect(url, 303)
+
+    return answer
 
 
 def json_error(status: int, message: str):
@@ -89,10 +96,9 @@ def init_app(app) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         db.session.rollback()  # nothing of the refused change is kept
-        back = getattr(current_app.view_functions.get(request.endpoint), "refusal_returns_to", None)
-        if back is not None:
-            flash(str(exc), "error")
-            return redirect(url_for(back, **(request.view_args or {})), 303)
+        answer = g.get("refusal_answer")
+        if answer is not None:
+            return answer(exc)
         response, status = _respond(exc.status, str(exc))
         return response, status, {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
 

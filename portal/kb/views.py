@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.auth.permissions import is_staff
-from portal.errors import refusal_returns_to
+from portal.errors import answer_refusals_with, flash_and_return_to
 from portal.extensions import db
 from portal.kb import bp
 from portal.kb.forms import VoteForm
@@ -60,7 +60,6 @@ def article(slug: str):
 
 
 @bp.route("/kb/<slug>/vote", methods=["POST"])
-@refusal_returns_to("kb.article")
 def vote(slug: str):
     art = article_page(slug) or abort(404)
     form = VoteForm()
@@ -73,6 +72,7 @@ def vote(slug: str):
             counts=vote_counts(art) if is_staff() else None,
         ), 400
     user_id, visitor = _voter()
+    answer_refusals_with(flash_and_return_to(url_for("kb.article", slug=slug)))
     record_vote(art, form.helpful.data == "yes", form.comment.data or "", user_id, visitor)
     flash("Thank you, your feedback helps us improve this article.", "success")
     return redirect(url_for("kb.article", slug=slug, _anchor="feedback"), 303)
@@ -131,12 +131,12 @@ def draft(article_id: int):
 
 
 @bp.route("/kb/drafts/<int:article_id>/discard", methods=["POST"])
-@refusal_returns_to("kb.draft")
 def discard_draft(article_id: int):
     from portal.kb.drafts import discard, get_draft
 
     _editor_only()
     art = get_draft(article_id) or abort(404)
+    answer_refusals_with(flash_and_return_to(url_for("kb.draft", article_id=article_id)))
     discard(art)
     flash("Draft discarded.", "success")
     return redirect(url_for("kb.drafts"), 303)
