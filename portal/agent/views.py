@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.agent import assist, bp
 from portal.agent import services as svc
-from portal.auth.permissions import role_required
+from portal.auth.permissions import support_staff_required
 from portal.chat.models import Conversation
 from portal.chat.services import ChatError
 from portal.errors import json_error
@@ -17,8 +17,6 @@ from portal.handoff.availability import agents_online, touch_presence
 from portal.live.events import latest_event_id
 from portal.live.views import event_response, last_event_id
 from portal.support.models import Ticket
-
-STAFF = ("agent", "supervisor", "admin")
 
 
 def _json() -> dict:
@@ -35,21 +33,21 @@ def _fail(exc: Exception):
 
 
 @bp.route("/agent")
-@role_required(*STAFF)
+@support_staff_required
 def console():
     touch_presence(current_user)
     return render_template("agent/console.html")
 
 
 @bp.route("/api/agent/presence", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def presence():
     touch_presence(current_user)
     return jsonify({"ok": True})
 
 
 @bp.route("/api/agent/queue")
-@role_required(*STAFF)
+@support_staff_required
 def queue():
     touch_presence(current_user)
     return jsonify({
@@ -61,7 +59,7 @@ def queue():
 
 
 @bp.route("/api/agent/queue/events")
-@role_required(*STAFF)
+@support_staff_required
 def queue_events():
     try:
         after = last_event_id()
@@ -102,7 +100,7 @@ def ticket_detail(ticket: Ticket) -> dict:
 
 
 @bp.route("/api/agent/tickets/<number>")
-@role_required(*STAFF)
+@support_staff_required
 def ticket(number: str):
     try:
         return jsonify(ticket_detail(svc.ticket_for(current_user, number)))
@@ -111,7 +109,7 @@ def ticket(number: str):
 
 
 @bp.route("/api/agent/tickets/<number>/events")
-@role_required(*STAFF)
+@support_staff_required
 def ticket_events(number: str):
     try:
         t = svc.ticket_for(current_user, number)
@@ -132,13 +130,13 @@ def _action(fn, *args):
 
 
 @bp.route("/api/agent/tickets/<number>/claim", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def claim(number: str):
     return _action(svc.claim, number, current_user)
 
 
 @bp.route("/api/agent/tickets/<number>/messages", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def reply(number: str):
     try:
         data = _json()
@@ -148,7 +146,7 @@ def reply(number: str):
 
 
 @bp.route("/api/agent/tickets/<number>/notes", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def note(number: str):
     try:
         text = _json().get("text")
@@ -159,7 +157,7 @@ def note(number: str):
 
 
 @bp.route("/api/agent/tickets/<number>/typing", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def agent_typing(number: str):
     try:
         t = svc.ticket_for(current_user, number)
@@ -172,19 +170,19 @@ def agent_typing(number: str):
 
 
 @bp.route("/api/agent/tickets/<number>/resolve", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def resolve(number: str):
     return _action(svc.resolve, number, current_user)
 
 
 @bp.route("/api/agent/tickets/<number>/handback", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def handback(number: str):
     return _action(svc.hand_back, number, current_user)
 
 
 @bp.route("/api/agent/tickets/<number>/transfer", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def transfer(number: str):
     try:
         data = _json()

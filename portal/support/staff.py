@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.agent import services as agent_svc
 from portal.auth.models import Role, User
+from portal.auth.permissions import TICKET_ASSIGNEES, can
 from portal.extensions import db
 from portal.handoff import lifecycle
 from portal.handoff.tickets import record_event
@@ -25,7 +26,6 @@ from portal.support.models import PRIORITIES, STATUS_FLOW, TICKET_STATUSES, Cann
 from portal.support.services import TicketError
 
 PER_PAGE = 25
-ASSIGNABLE_ROLES = ("agent", "supervisor")
 
 
 class WorkflowError(TicketError):
@@ -111,7 +111,7 @@ def teams() -> list[Team]:
 
 def staff_members(active_only: bool = True) -> list[User]:
     """People a ticket can be assigned to: agents and supervisors."""
-    query = (sa.select(User).join(User.roles).where(Role.name.in_(ASSIGNABLE_ROLES))
+    query = (sa.select(User).join(User.roles).where(Role.name.in_(TICKET_ASSIGNEES))
              .order_by(User.name, User.email).distinct())
     if active_only:
         query = query.where(User.active.is_(True))
@@ -275,7 +275,7 @@ def assign(ticket: Ticket, actor: User, assignee_id: int | None) -> bool:
     target = None
     if assignee_id is not None:
         target = db.session.get(User, assignee_id)
-        if target is None or not target.active or not target.has_role(*ASSIGNABLE_ROLES):
+        if target is None or not target.active or not can("take_tickets", user=target):
             raise WorkflowError("Choose an active agent or supervisor.")
     if ticket.assignee_id == (target.id if target else None):
         return False
