@@ -26,8 +26,9 @@ from forum.moderation.forms import (
     QueueSortForm,
     ReasonForm,
 )
-from forum.permissions import get_post, member_required, moderator_required
+from forum.permissions import get_post
 from forum.reading import opening_post_id, post_url, thread_url
+from portal.auth.permissions import member_required, moderator_required
 from portal.errors import json_error, wants_json
 from portal.extensions import db
 
