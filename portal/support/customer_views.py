@@ -19,7 +19,6 @@ from portal.support.models import Ticket
 from portal.visitor import visitor_id
 
 log = logging.getLogger(__name__)
-STAFF_TICKET_ROLES = ("agent", "supervisor", "admin")
 
 
 def _owner() -> tuple[int | None, str | None]:
@@ -76,7 +75,6 @@ def my_tickets_nav() -> dict:
     """The nav's "My tickets" badge: tickets with an agent's reply the customer hasn't opened."""
     if not has_request_context():
         return {}
-    staff_link = current_user.is_authenticated and current_user.has_role(*STAFF_TICKET_ROLES)
     user_id, visitor = _owner()
     count = 0
     if user_id is not None or visitor:
@@ -85,4 +83,4 @@ def my_tickets_nav() -> dict:
         except SQLAlchemyError:  # the error page for a database failure must still render
             db.session.rollback()
             log.exception("could not count unread tickets")
-    return {"my_tickets_unread": count, "staff_tickets_link": staff_link}
+    return {"my_tickets_unread": count}
