@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, url_for
+from flask import flash, jsonify, redirect, url_for
 from flask_login import current_user
 
 from forum import bp
 from forum.bridges import draft_from_answer, open_ticket_from_thread
-from forum.permissions import get_thread, moderator_required
+from forum.permissions import get_thread
 from forum.reading import thread_url
+from portal.auth.permissions import moderator_required, support_staff_required
 from portal.errors import wants_json
-
-TICKET_ROLES = ("agent", "supervisor", "admin")
 
 
 @bp.route("/forum/t/<int:thread_id>/ticket", methods=["POST"])
+@support_staff_required
 def thread_to_ticket(thread_id: int):
-    if not current_user.is_authenticated:
-        abort(401)
-    if not current_user.has_role(*TICKET_ROLES):
-        abort(403)
     thread = get_thread(thread_id)
     ticket, created = open_ticket_from_thread(current_user, thread)
     if wants_json():

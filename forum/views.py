@@ -10,14 +10,7 @@ from forum import bp
 from forum.forms import ActionForm, EditPostForm, NewThreadForm, ReplyForm
 from forum.models import ForumCategory, Post, PostRevision, Tag
 from forum.moderation import active_sanction, is_moderator, sanction_message
-from forum.permissions import (
-    can_see_history,
-    get_category,
-    get_post,
-    get_thread,
-    member_required,
-    moderator_required,
-)
+from forum.permissions import get_category, get_post, get_thread
 from forum.reading import (
     accepted_post,
     categories_with_counts,
@@ -43,6 +36,7 @@ from forum.services import (
     toggle_vote,
 )
 from forum.text import TAG_RE, quote_markdown
+from portal.auth.permissions import can, member_required, moderator_required
 from portal.errors import wants_json
 from portal.extensions import db
 from portal.visitor import visitor_id
@@ -217,7 +211,7 @@ def edit(post_id: int):
 @bp.route("/forum/p/<int:post_id>/history")
 def history(post_id: int):
     item = get_post(post_id)
-    if not can_see_history(item):
+    if not can("see_post_history", item):
         abort(403 if current_user.is_authenticated else 401)
     revisions = db.session.scalars(
         sa.select(PostRevision).where(PostRevision.post_id == item.id).order_by(PostRevision.id.desc())

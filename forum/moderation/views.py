@@ -15,7 +15,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 
 from forum.models import ForumCategory, Post, Thread
-from forum.moderation import actions, is_moderator
+from forum.moderation import actions
 from forum.moderation import queue as queue_reads
 from forum.moderation.actions import ModerationError
 from forum.moderation.forms import (
@@ -26,8 +26,9 @@ from forum.moderation.forms import (
     QueueSortForm,
     ReasonForm,
 )
-from forum.permissions import get_post, member_required, moderator_required
+from forum.permissions import get_post
 from forum.reading import opening_post_id, post_url, thread_url
+from portal.auth.permissions import member_required, moderator_required
 from portal.errors import answer_refusals_with, json_error, wants_json
 from portal.extensions import db
 
@@ -93,11 +94,6 @@ def _act(form, back: str, action: Callable[[], str], payload: Callable[[], dict]
 
 def _reason(form) -> str:
     return (form.reason.data or "").strip()
-
-
-@bp.app_context_processor
-def moderation_nav():
-    return {"moderation_link": is_moderator(current_user)}
 
 
 # ------------------------------------------------------------------ members flag posts

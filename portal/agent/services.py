@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from portal import errors
 from portal.auth.models import User
-from portal.auth.permissions import sees_all, team_ids
+from portal.auth.permissions import can, sees_all, team_ids
 from portal.chat.bot_resume import resume_bot
 from portal.chat.services import ChatError, already_sent, validate_client_id
 from portal.clock import utcnow
@@ -44,14 +44,6 @@ class Conflict(AgentError, errors.Conflict):
     status = 409
 
 
-# ---- who sees what -----------------------------------------------------------------
-
-def can_see(user: User, ticket: Ticket) -> bool:
-    if sees_all(user):
-        return True
-    return user.has_role("agent") and (ticket.assignee_id == user.id or ticket.team_id in team_ids(user))
-
-
 # The assignee comes with the ticket, but not their roles and teams again: on a live desk the
 # assignee is nearly always the signed-in agent, who is loaded with both already.
 _ASSIGNEE_ONLY = sa.orm.joinedload(Ticket.assignee).options(sa.orm.lazyload(User.roles),
@@ -61,7 +53,7 @@ _ASSIGNEE_ONLY = sa.orm.joinedload(Ticket.assignee).options(sa.orm.lazyload(User
 def ticket_for(user: User, number: str) -> Ticket:
     ticket = (db.session.scalar(sa.select(Ticket).where(Ticket.number == number).options(_ASSIGNEE_ONLY))
               if isinstance(number, str) else None)
-    if ticket is None or not can_see(user, ticket):
+    if ticket is None or not can("see_ticket", ticket, user=user):
         raise NotFound("No such ticket.")  # no hint that another team's ticket exists
     return ticket
 
@@ -231,7 +223,7 @@ def transfer(number: str, agent: User, team: str | None = None, to_agent: int | 
     conv = ticket.conversation
     if to_agent is not None:
         target = db.session.get(User, to_agent) if isinstance(to_agent, int) else None
-        if target is None or not target.active or not target.has_role("agent", "supervisor"):
+        if target is None or not target.active or not can("take_tickets", user=target):
             raise AgentError("'agent' must be an active agent's id.")
         ticket.assignee_id = target.id
         record_event(ticket, agent, "transferred", to_agent=target.first_name)

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.agent import assist, bp
 from portal.agent import services as svc
-from portal.auth.permissions import role_required
+from portal.auth.permissions import support_staff_required
 from portal.conversations.models import Conversation
 from portal.events.feed import latest_event_id
 from portal.events.streams import event_response, last_event_id
@@ -16,8 +16,6 @@ from portal.extensions import db
 from portal.handoff.availability import agents_online, touch_presence
 from portal.handoff.messages import typing
 from portal.tickets.models import Ticket
-
-STAFF = ("agent", "supervisor", "admin")
 
 
 def _json() -> dict:
@@ -28,21 +26,21 @@ def _json() -> dict:
 
 
 @bp.route("/agent")
-@role_required(*STAFF)
+@support_staff_required
 def console():
     touch_presence(current_user)
     return render_template("agent/console.html")
 
 
 @bp.route("/api/agent/presence", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def presence():
     touch_presence(current_user)
     return jsonify({"ok": True})
 
 
 @bp.route("/api/agent/queue")
-@role_required(*STAFF)
+@support_staff_required
 def queue():
     touch_presence(current_user)
     return jsonify({
@@ -54,7 +52,7 @@ def queue():
 
 
 @bp.route("/api/agent/queue/events")
-@role_required(*STAFF)
+@support_staff_required
 def queue_events():
     return event_response([None], last_event_id(), staff=True)
 
@@ -91,13 +89,13 @@ def ticket_detail(ticket: Ticket) -> dict:
 
 
 @bp.route("/api/agent/tickets/<number>")
-@role_required(*STAFF)
+@support_staff_required
 def ticket(number: str):
     return jsonify(ticket_detail(svc.ticket_for(current_user, number)))
 
 
 @bp.route("/api/agent/tickets/<number>/events")
-@role_required(*STAFF)
+@support_staff_required
 def ticket_events(number: str):
     t = svc.ticket_for(current_user, number)
     return event_response([t.conversation_id, None], last_event_id(), staff=True)
@@ -111,27 +109,27 @@ def _action(fn, *args):
 
 
 @bp.route("/api/agent/tickets/<number>/claim", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def claim(number: str):
     return _action(svc.claim, number, current_user)
 
 
 @bp.route("/api/agent/tickets/<number>/messages", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def reply(number: str):
     data = _json()
     return _action(svc.agent_reply, number, current_user, data.get("text"), data.get("client_id"))
 
 
 @bp.route("/api/agent/tickets/<number>/notes", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def note(number: str):
     svc.add_note(number, current_user, _json().get("text"))
     return jsonify({"ok": True}), 201
 
 
 @bp.route("/api/agent/tickets/<number>/typing", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def agent_typing(number: str):
     t = svc.ticket_for(current_user, number)
     conv = db.session.get(Conversation, t.conversation_id) if t.conversation_id else None
@@ -141,19 +139,19 @@ def agent_typing(number: str):
 
 
 @bp.route("/api/agent/tickets/<number>/resolve", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def resolve(number: str):
     return _action(svc.resolve, number, current_user)
 
 
 @bp.route("/api/agent/tickets/<number>/handback", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def handback(number: str):
     return _action(svc.hand_back, number, current_user)
 
 
 @bp.route("/api/agent/tickets/<number>/transfer", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def transfer(number: str):
     data = _json()
     return _action(svc.transfer, number, current_user, data.get("team"), data.get("agent"))

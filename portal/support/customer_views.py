@@ -19,7 +19,6 @@ from portal.tickets.models import Ticket
 from portal.visitor import current_owner
 
 log = logging.getLogger(__name__)
-STAFF_TICKET_ROLES = ("agent", "supervisor", "admin")
 
 
 def _my_ticket_or_404(number: str) -> Ticket:
@@ -67,7 +66,6 @@ def my_tickets_nav() -> dict:
     """The nav's "My tickets" badge: tickets with an agent's reply the customer hasn't opened."""
     if not has_request_context():
         return {}
-    staff_link = current_user.is_authenticated and current_user.has_role(*STAFF_TICKET_ROLES)
     user_id, visitor = current_owner(create=False)
     count = 0
     if user_id is not None or visitor:
@@ -76,4 +74,4 @@ def my_tickets_nav() -> dict:
         except SQLAlchemyError:  # the error page for a database failure must still render
             db.session.rollback()
             log.exception("could not count unread tickets")
-    return {"my_tickets_unread": count, "staff_tickets_link": staff_link}
+    return {"my_tickets_unread": count}
