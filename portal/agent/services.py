@@ -248,22 +248,3 @@ def transfer(number: str, agent: User, team: str | None = None, to_agent: int | 
     publish(None, "queue", {"ticket": ticket.number, "change": "transferred"}, audience="staff")
     db.session.commit()
     return ticket
-
-
-def record_rating(ticket: Ticket, rating: int | None = None, comment: str | None = None) -> Ticket:
-    if rating is not None:
-        if not isinstance(rating, int) or not 1 <= rating <= 5:
-            raise AgentError("'rating' must be a whole number from 1 to 5.")
-        ticket.satisfaction_rating = rating
-        record_event(ticket, None, "rated", rating=rating)
-    if comment:
-        if not isinstance(comment, str) or len(comment) > 2000:
-            raise AgentError("'comment' must be text of at most 2000 characters.")
-        ticket.satisfaction_comment = comment.strip()
-        record_event(ticket, None, "rated", comment=comment.strip())
-    if ticket.conversation_id:
-        publish(ticket.conversation_id, "rating", {"rating": ticket.satisfaction_rating,
-                                                   "comment": ticket.satisfaction_comment}, audience="staff")
-    db.session.commit()
-    return ticket
-
