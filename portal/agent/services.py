@@ -24,6 +24,7 @@ from portal.handoff.tickets import record_event
 from portal.tickets.models import Team, Ticket, TicketEvent
 
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+READ_ONLY = ("resolved", "closed")  # ticket statuses whose chat takes no more replies
 MAX_TEXT = 4000
 
 
@@ -158,6 +159,9 @@ def clean_text(text, limit: int = MAX_TEXT) -> str:
 def agent_reply(number: str, agent: User, text: str, client_id: str | None = None) -> Message:
     ticket = ticket_for(agent, number)
     _require_owner(ticket, agent)
+    if ticket.status in READ_ONLY:  # the customer is back with the bot, or was told it is done
+        raise Conflict(f"{ticket.number} is {ticket.status}, so its chat is read-only. "
+                       "Reopen the ticket on its page to write to the customer again.")
     text = clean_text(text)
     conv = ticket.conversation
     if conv is None:

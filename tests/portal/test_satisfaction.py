@@ -213,3 +213,18 @@ def test_the_agent_path_is_asked_with_its_own_wording(helpdesk, rasa):
     assert resume["body"][-1] == {"event": "slot", "name": "rating_for", "value": "agent"}
     assert rating_state(helpdesk, conv_id)["path"] == "agent"
 
+
+# ---- a resolved chat is read-only for the agent --------------------------------------------
+
+def test_an_agent_reply_to_a_resolved_chat_is_refused(helpdesk, rasa):
+    customer, conv_id, number, alex = resolved_by_alex(helpdesk)
+    before = len(customer.get(f"/api/chat/conversations/{conv_id}").get_json()["messages"])
+    response = alex.post(f"/api/agent/tickets/{number}/messages", json={"text": "One more thing"}, headers=alex.csrf)
+    assert response.status_code == 409
+    assert response.get_json()["error"]["message"] == (
+        f"{number} is resolved, so its chat is read-only. Reopen the ticket on its page to write to the customer "
+        "again.")
+    assert len(customer.get(f"/api/chat/conversations/{conv_id}").get_json()["messages"]) == before
+    with helpdesk.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(TicketEvent.id)).where(
+            TicketEvent.kind == "reply", TicketEvent.data["text"].as_string() == "One more thing")) == 0
