@@ -25,6 +25,7 @@ from portal.handoff.tickets import record_event
 from portal.tickets.models import Team, Ticket, TicketEvent
 
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+READ_ONLY = ("resolved", "closed")  # ticket statuses whose chat takes no more replies
 MAX_TEXT = 4000
 
 
@@ -151,6 +152,9 @@ def clean_text(text, limit: int = MAX_TEXT) -> str:
 def agent_reply(number: str, agent: User, text: str, client_id: str | None = None) -> Message:
     ticket = ticket_for(agent, number)
     _require_owner(ticket, agent)
+    if ticket.status in READ_ONLY:  # the customer is back with the bot, or was told it is done
+        raise Conflict(f"{ticket.number} is {ticket.status}, so its chat is read-only. "
+                       "Reopen the ticket on its page to write to the customer again.")
     text = clean_text(text)
     conv = ticket.conversation
     if conv is None:
@@ -241,22 +245,3 @@ def transfer(number: str, agent: User, team: str | None = None, to_agent: int | 
     publish(None, "queue", {"ticket": ticket.number, "change": "transferred"}, audience="staff")
     db.session.commit()
     return ticket
-
-
-def record_rating(ticket: Ticket, rating: int | None = None, comment: str | None = None) -> Ticket:
-    if rating is not None:
-        if not isinstance(rating, int) or not 1 <= rating <= 5:
-            raise AgentError("'rating' must be a whole number from 1 to 5.")
-        ticket.satisfaction_rating = rating
-        record_event(ticket, None, "rated", rating=rating)
-    if comment:
-        if not isinstance(comment, str) or len(comment) > 2000:
-            raise AgentError("'comment' must be text of at most 2000 characters.")
-        ticket.satisfaction_comment = comment.strip()
-        record_event(ticket, None, "rated", comment=comment.strip())
-    if ticket.conversation_id:
-        publish(ticket.conversation_id, "rating", {"rating": ticket.satisfaction_rating,
-                                                   "comment": ticket.satisfaction_comment}, audience="staff")
-    db.session.commit()
-    return ticket
-

@@ -30,6 +30,14 @@ class Conversation(db.Model):
     resolution: Mapped[str] = mapped_column(sa.String(30), default="")  # self_service, handoff, ...
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The customer's rating of the help (1-5), asked at most once (rating_asked_at), for the path
+    # that solved it: "bot" (the assistant alone) or "agent" (a person). Supervisors compare the
+    # two; portal/chat/satisfaction.py owns these fields.
+    satisfaction_rating: Mapped[int | None]
+    satisfaction_comment: Mapped[str] = mapped_column(sa.Text, default="")
+    satisfaction_path: Mapped[str | None] = mapped_column(sa.String(10))
+    rating_asked_at: Mapped[datetime | None]
+    rated_at: Mapped[datetime | None] = mapped_column(index=True)
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id", cascade="all, delete-orphan"
     )
