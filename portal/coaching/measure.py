@@ -172,7 +172,11 @@ def _per_handling(period: Period, agent_id: int | None):
                       sa.case((sa.and_(resolved, reopen), 1), else_=0).label("reopened"),
                       sa.case((sa.and_(resolved, ~taken_again), h.c.rating)).label("rating"),
                       SecondsBetween(h.c.started_at, first_reply).label("first_reply"))
-            .select_from(h).outerjoin(fin, fin.id == h.c.end_id)).subquery("per_handling")
+            .select_from(h).outerjoin(fin, fin.id == h.c.end_id)
+            # Computed once per handling: PostgreSQL would otherwise inline it into the aggregate and run
+            # each correlated subquery again for every sum that uses its column (10 s instead of 0.3 s
+            # at 20,000 handlings).
+            .cte("per_handling").prefix_with("MATERIALIZED", dialect="postgresql"))
 
 
 def _aggregates(period: Period, agent_id: int | None) -> dict[int, dict]:
@@ -203,6 +207,10 @@ def _aggregates(period: Period, agent_id: int | None) -> dict[int, dict]:
         "reply_sq": sa.func.sum(p.c.first_reply * p.c.first_reply),
     }
     query = sa.select(p.c.agent_id, *(c.label(k) for k, c in columns.items())).group_by(p.c.agent_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The correlated subqueries make the planner's estimate huge, so PostgreSQL compiles the
+        # query with JIT: 1.1 s of compiling for 0.8 s of work at 20,000 handlings. This transaction only.
+        db.session.execute(sa.text("SET LOCAL jit = off"))
     return {row.agent_id: row._asdict() for row in db.session.execute(query)}
 
 

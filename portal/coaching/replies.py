@@ -2,14 +2,17 @@
 the customer's message before it.
 
 Reading is Python over rows, so it is capped: the MAX_REPLIES_READ most recent replies per
-agent in the period (one SQL statement for the whole team, a window per agent). A reply is
-read afresh each time; at ~0.1 ms a reply that costs less than a cache would.
+agent in the period (one SQL statement for the whole team, a window per agent). Readings are
+cached per worker by what was read (the reply and the customer's message before it: a
+message never changes, and a canned reply sent a hundred times is read once), so a team
+table that read 20,000 replies in 0.65 s reads them again from memory.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -21,6 +24,9 @@ from portal.extensions import db
 
 MAX_REPLIES_READ = 500
 EXAMPLES = 5
+CACHED_READINGS = 20_000  # at most a few MB per worker
+
+_read = lru_cache(maxsize=CACHED_READINGS)(read_reply)
 
 
 def by_hand(message) -> sa.ColumnElement[bool]:
@@ -81,7 +87,7 @@ def read_replies(start: datetime, end: datetime, agent_ids: list[int]) -> dict[i
     counts: dict[int, dict[str, int]] = {}
     readings: dict[int, ReplyReading] = {}
     for row in _recent_replies(start, end, agent_ids):
-        reading = read_reply(row.text, row.customer_text or "")
+        reading = _read(row.text, row.customer_text or "")
         seen = readings.setdefault(row.author_id, ReplyReading())
         tally = counts.setdefault(row.author_id, dict.fromkeys((*HELPFUL, *INFLAMING, "_helpful", "_inflaming"), 0))
         seen.read += 1
