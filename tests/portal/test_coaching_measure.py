@@ -207,3 +207,24 @@ def test_t_quantiles_match_scipy_where_it_is_installed():
     stats = pytest.importorskip("scipy.stats")
     for df in (*range(1, 40), 50, 99, 250, 1000, 10**6):
         assert t_quantile_975(df) == pytest.approx(stats.t.ppf(0.975, df), abs=1e-6)
+
+
+def test_a_transfer_to_a_person_through_the_console_starts_their_handling(make_app, monkeypatch):
+    from portal.agent import services as agent_svc
+    from portal.clock import utcnow
+    from tests.portal.ticket_builders import handoff, ticket_app
+
+    monkeypatch.setattr("portal.tickets.mail.send_mail", lambda *args: True)
+    app = ticket_app(make_app)
+    with app.app_context():
+        ann = person("ann@example.com", ["agent"], "Ann Agent", teams=["billing"])
+        bo = person("bo@example.com", ["agent"], "Bo Agent", teams=["technical"])
+        ticket = handoff(customer=person("casey@example.com"), category="billing")
+        agent_svc.claim(ticket.number, ann)
+        agent_svc.transfer(ticket.number, ann, to_agent=bo.id)
+        agent_svc.agent_reply(ticket.number, bo, "Hi, Bo here: I can refund it now.")
+        today = utcnow().date()
+        period = measure.period_from(str(today), str(today), today)
+        a, b = measure.agent_measure(ann, period), measure.agent_measure(bo, period)
+    assert (a.conversations, a.replies.read, a.first_reply_seconds.n) == (1, 0, 0)  # only the greeting
+    assert (b.conversations, b.replies.read, b.first_reply_seconds.n, b.mood_at_claim.n) == (1, 1, 1, 0)
