@@ -9,8 +9,6 @@ from forum import bp
 from forum.bridges import draft_from_answer, open_ticket_from_thread
 from forum.permissions import get_thread, moderator_required
 from forum.reading import thread_url
-from forum.services import ForumError
-from forum.views import _refused
 from portal.errors import wants_json
 
 TICKET_ROLES = ("agent", "supervisor", "admin")
@@ -23,10 +21,7 @@ def thread_to_ticket(thread_id: int):
     if not current_user.has_role(*TICKET_ROLES):
         abort(403)
     thread = get_thread(thread_id)
-    try:
-        ticket, created = open_ticket_from_thread(current_user, thread)
-    except ForumError as exc:
-        return _refused(exc)
+    ticket, created = open_ticket_from_thread(current_user, thread)
     if wants_json():
         return jsonify({"ticket_number": ticket.number, "created": created, "status": ticket.status}), \
             201 if created else 200
@@ -39,10 +34,7 @@ def thread_to_ticket(thread_id: int):
 @moderator_required
 def promote_answer(thread_id: int):
     thread = get_thread(thread_id)
-    try:
-        article, created = draft_from_answer(current_user, thread)
-    except ForumError as exc:
-        return _refused(exc)
+    article, created = draft_from_answer(current_user, thread)
     if wants_json():
         return jsonify({"article_id": article.id, "slug": article.slug, "created": created,
                         "published": article.published}), 201 if created else 200

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from forum.models import Post, UserSanction, WatchedWord
 from forum.settings import get_setting
 from portal.clock import utcnow
+from portal.errors import DomainError
 from portal.extensions import db
 
 MODERATOR_ROLES = ("moderator", "supervisor", "admin")
@@ -75,8 +76,10 @@ def sanction_message(sanction: UserSanction) -> str:
 
 
 # ------------------------------------------------------------------ watched words
-class InvalidPattern(ValueError):
+class InvalidPattern(DomainError):
     """A watched word's regular expression does not compile."""
+
+    status = 400
 
 
 @lru_cache(maxsize=512)

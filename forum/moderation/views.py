@@ -28,7 +28,7 @@ from forum.moderation.forms import (
 )
 from forum.permissions import get_post, member_required, moderator_required
 from forum.reading import opening_post_id, post_url, thread_url
-from portal.errors import json_error, wants_json
+from portal.errors import answer_refusals_with, json_error, wants_json
 from portal.extensions import db
 
 # The forum's templates sit one package up (forum/templates).
@@ -75,16 +75,15 @@ def _act(form, back: str, action: Callable[[], str], payload: Callable[[], dict]
     """Validate ``form``, run ``action`` (which returns the message to show), commit, answer.
 
     ``invalid`` renders the page again with the form's errors (a browser); ``payload`` adds
-    to the JSON answer, read after the action.
+    to the JSON answer, read after the action. A refusal from ``action`` goes to the error
+    handler, which rolls it back and answers with ``_refused`` (the page with a way back).
     """
     if not form.validate_on_submit():
         if invalid is not None and not wants_json():
             return invalid(form)
         return _refused(_first_error(form), 400, back)
-    try:
-        message = action()
-    except ModerationError as exc:
-        return _refused(str(exc), exc.status, back)
+    answer_refusals_with(lambda exc: _refused(str(exc), exc.status, back))
+    message = action()
     db.session.commit()
     if wants_json():
         return jsonify({"ok": True, "message": message, **(payload() if payload else {})})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from portal import errors
 from portal.auth.models import User
 from portal.auth.permissions import sees_all, team_ids
 from portal.chat.bot_resume import resume_bot
@@ -27,19 +28,19 @@ PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 MAX_TEXT = 4000
 
 
-class AgentError(ValueError):
+class AgentError(errors.DomainError):
     status = 400
 
 
-class Forbidden(AgentError):
+class Forbidden(AgentError, errors.Forbidden):
     status = 403
 
 
-class NotFound(AgentError):
+class NotFound(AgentError, errors.NotFound):
     status = 404
 
 
-class Conflict(AgentError):
+class Conflict(AgentError, errors.Conflict):
     status = 409
 
 

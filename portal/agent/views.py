@@ -9,9 +9,7 @@ from flask_login import current_user
 from portal.agent import assist, bp
 from portal.agent import services as svc
 from portal.auth.permissions import role_required
-from portal.chat.services import ChatError
 from portal.conversations.models import Conversation
-from portal.errors import json_error
 from portal.events.feed import latest_event_id
 from portal.events.streams import event_response, last_event_id
 from portal.extensions import db
@@ -27,12 +25,6 @@ def _json() -> dict:
     if not isinstance(data, dict):
         raise svc.AgentError("Send a JSON object.")
     return data
-
-
-def _fail(exc: Exception):
-    db.session.rollback()
-    status = getattr(exc, "status", 400)
-    return json_error(status, str(exc))
 
 
 @bp.route("/agent")
@@ -64,11 +56,7 @@ def queue():
 @bp.route("/api/agent/queue/events")
 @role_required(*STAFF)
 def queue_events():
-    try:
-        after = last_event_id()
-    except ChatError as exc:
-        return json_error(exc.status, str(exc))
-    return event_response([None], after, staff=True)
+    return event_response([None], last_event_id(), staff=True)
 
 
 def ticket_detail(ticket: Ticket) -> dict:
@@ -105,28 +93,18 @@ def ticket_detail(ticket: Ticket) -> dict:
 @bp.route("/api/agent/tickets/<number>")
 @role_required(*STAFF)
 def ticket(number: str):
-    try:
-        return jsonify(ticket_detail(svc.ticket_for(current_user, number)))
-    except svc.AgentError as exc:
-        return _fail(exc)
+    return jsonify(ticket_detail(svc.ticket_for(current_user, number)))
 
 
 @bp.route("/api/agent/tickets/<number>/events")
 @role_required(*STAFF)
 def ticket_events(number: str):
-    try:
-        t = svc.ticket_for(current_user, number)
-        after = last_event_id()
-    except (svc.AgentError, ChatError) as exc:
-        return _fail(exc)
-    return event_response([t.conversation_id, None], after, staff=True)
+    t = svc.ticket_for(current_user, number)
+    return event_response([t.conversation_id, None], last_event_id(), staff=True)
 
 
 def _action(fn, *args):
-    try:
-        result = fn(*args)
-    except svc.AgentError as exc:
-        return _fail(exc)
+    result = fn(*args)
     if isinstance(result, Ticket):
         return jsonify(ticket_detail(result))
     return jsonify(result.to_dict() if hasattr(result, "to_dict") else {"ok": True}), 201
@@ -141,31 +119,21 @@ def claim(number: str):
 @bp.route("/api/agent/tickets/<number>/messages", methods=["POST"])
 @role_required(*STAFF)
 def reply(number: str):
-    try:
-        data = _json()
-    except svc.AgentError as exc:
-        return _fail(exc)
+    data = _json()
     return _action(svc.agent_reply, number, current_user, data.get("text"), data.get("client_id"))
 
 
 @bp.route("/api/agent/tickets/<number>/notes", methods=["POST"])
 @role_required(*STAFF)
 def note(number: str):
-    try:
-        text = _json().get("text")
-        svc.add_note(number, current_user, text)
-    except svc.AgentError as exc:
-        return _fail(exc)
+    svc.add_note(number, current_user, _json().get("text"))
     return jsonify({"ok": True}), 201
 
 
 @bp.route("/api/agent/tickets/<number>/typing", methods=["POST"])
 @role_required(*STAFF)
 def agent_typing(number: str):
-    try:
-        t = svc.ticket_for(current_user, number)
-    except svc.AgentError as exc:
-        return _fail(exc)
+    t = svc.ticket_for(current_user, number)
     conv = db.session.get(Conversation, t.conversation_id) if t.conversation_id else None
     if conv is not None and conv.status == "live" and t.assignee_id == current_user.id:
         typing(conv, "agent", current_user.first_name)
@@ -187,8 +155,5 @@ def handback(number: str):
 @bp.route("/api/agent/tickets/<number>/transfer", methods=["POST"])
 @role_required(*STAFF)
 def transfer(number: str):
-    try:
-        data = _json()
-    except svc.AgentError as exc:
-        return _fail(exc)
+    data = _json()
     return _action(svc.transfer, number, current_user, data.get("team"), data.get("agent"))

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from flask import jsonify, request
 
-from portal.agent.services import AgentError, record_rating
+from portal.agent.services import record_rating
 from portal.botapi import bp
 from portal.botapi.auth import service_token_required
 from portal.botapi.tracker import merge_tracker_events
@@ -60,10 +60,6 @@ def bot_satisfaction():
     rating = data.get("rating")
     if isinstance(rating, str) and rating.strip().isdigit():
         rating = int(rating.strip())
-    try:
-        record_rating(ticket, rating if rating is not None else None, data.get("comment"))
-    except AgentError as exc:
-        db.session.rollback()
-        return json_error(400, str(exc))
+    record_rating(ticket, rating if rating is not None else None, data.get("comment"))
     return jsonify({"ticket_number": ticket.number, "rating": ticket.satisfaction_rating,
                     "comment": ticket.satisfaction_comment})

@@ -11,6 +11,7 @@ from flask import current_app
 
 from portal.chat.rasa_client import BotUnavailable
 from portal.conversations.models import Conversation, Message
+from portal.errors import DomainError, NotFound
 from portal.extensions import db
 from portal.handoff import lifecycle
 from portal.handoff.availability import availability_notice
@@ -27,11 +28,11 @@ UNAVAILABLE_TEXT = (
 )
 
 
-class ChatError(ValueError):
+class ChatError(DomainError):
     status = 400
 
 
-class ConversationNotFound(ChatError):
+class ConversationNotFound(ChatError, NotFound):
     status = 404
 
 

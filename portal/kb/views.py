@@ -3,12 +3,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.auth.permissions import is_staff
+from portal.errors import answer_refusals_with, flash_and_return_to
 from portal.extensions import db
 from portal.kb import bp
 from portal.kb.forms import VoteForm
 from portal.kb.models import Article, Category
 from portal.kb.services import (
-    KnowledgeBaseError,
     article_page,
     categories_with_counts,
     find_vote,
@@ -72,11 +72,8 @@ def vote(slug: str):
             counts=vote_counts(art) if is_staff() else None,
         ), 400
     user_id, visitor = _voter()
-    try:
-        record_vote(art, form.helpful.data == "yes", form.comment.data or "", user_id, visitor)
-    except KnowledgeBaseError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("kb.article", slug=slug)), 303
+    answer_refusals_with(flash_and_return_to(url_for("kb.article", slug=slug)))
+    record_vote(art, form.helpful.data == "yes", form.comment.data or "", user_id, visitor)
     flash("Thank you, your feedback helps us improve this article.", "success")
     return redirect(url_for("kb.article", slug=slug, _anchor="feedback"), 303)
 
@@ -135,15 +132,11 @@ def draft(article_id: int):
 
 @bp.route("/kb/drafts/<int:article_id>/discard", methods=["POST"])
 def discard_draft(article_id: int):
-    from portal.kb.drafts import DraftError, discard, get_draft
+    from portal.kb.drafts import discard, get_draft
 
     _editor_only()
     art = get_draft(article_id) or abort(404)
-    try:
-        discard(art)
-    except DraftError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("kb.draft", article_id=article_id), 303)
+    answer_refusals_with(flash_and_return_to(url_for("kb.draft", article_id=article_id)))
+    discard(art)
     flash("Draft discarded.", "success")
     return redirect(url_for("kb.drafts"), 303)

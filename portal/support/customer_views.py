@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, flash, has_request_context, redirect, render_template, url_for
+from flask import current_app, flash, has_request_context, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -23,10 +23,7 @@ STAFF_TICKET_ROLES = ("agent", "supervisor", "admin")
 
 
 def _my_ticket_or_404(number: str) -> Ticket:
-    try:
-        return customer.customer_ticket(number, *current_owner(create=False))
-    except customer.NoSuchTicket:
-        abort(404)
+    return customer.customer_ticket(number, *current_owner(create=False))  # NoSuchTicket: the error handler answers 404
 
 
 @bp.route("/tickets")

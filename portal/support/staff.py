@@ -18,6 +18,7 @@ from portal.agent import services as agent_svc
 from portal.auth.models import Role, User
 from portal.chat.bot_resume import resume_bot
 from portal.clock import utcnow
+from portal.errors import Conflict
 from portal.events.feed import publish
 from portal.extensions import db
 from portal.handoff import lifecycle
@@ -33,7 +34,7 @@ class WorkflowError(TicketError):
     status = 400
 
 
-class TransitionRefused(WorkflowError):
+class TransitionRefused(WorkflowError, Conflict):
     status = 409
 
 

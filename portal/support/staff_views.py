@@ -31,10 +31,7 @@ MANAGERS = ("supervisor", "admin")
 
 
 def _ticket_or_404(number: str) -> Ticket:
-    try:
-        return agent_svc.ticket_for(current_user, number)
-    except agent_svc.NotFound:
-        abort(404)
+    return agent_svc.ticket_for(current_user, number)  # NotFound: the error handler answers 404
 
 
 def _people(active_only: bool = True) -> dict[str, str]:
