@@ -31,7 +31,7 @@ from portal.auth.models import Role, User
 from portal.coaching.replies import MoveUse, ReplyReading, by_hand, read_replies
 from portal.coaching.stats import Figure, mean_interval, wilson
 from portal.conversations.models import Message
-from portal.errors import DomainError
+from portal.errors import DomainError, NotFound
 from portal.extensions import db
 from portal.tickets.models import Ticket, TicketEvent
 
@@ -48,8 +48,8 @@ class BadPeriod(DomainError):
     status = 400
 
 
-class UnknownAgent(DomainError):
-    status = 404
+class UnknownAgent(NotFound):
+    """Not someone who takes conversations (or no one at all): the same answer for both."""
 
 
 @dataclass(frozen=True)
