@@ -57,6 +57,7 @@ def register_capabilities(app: Flask) -> None:
         botapi,
         chat,
         cli,
+        coaching,
         errors,
         events,
         kb,
@@ -69,7 +70,7 @@ def register_capabilities(app: Flask) -> None:
     )
 
     for module in (errors, security, visitor, auth, search, kb, forum, notifications, events, chat, support, agent,
-                   api, botapi, layout, cli):
+                   coaching, api, botapi, layout, cli):
         module.init_app(app)
 
 

@@ -128,7 +128,8 @@ def claim(number: str, agent: User) -> Ticket:
     record_event(ticket, agent, "claimed", agent=agent.first_name)
     if conv is not None:
         lifecycle.claim(conv, agent)
-        first = post_message(conv, "agent", _first_line(ticket), author=agent)
+        # Marked: the coaching measure counts replies agents write, not this automatic one.
+        first = post_message(conv, "agent", _first_line(ticket), author=agent, payload={"automatic": "greeting"})
         record_event(ticket, agent, "reply", text=first.text)
         ticket.first_responded_at = ticket.first_responded_at or utcnow()
     publish(None, "queue", {"ticket": ticket.number, "change": "claimed", "by": agent.first_name}, audience="staff")
@@ -230,7 +231,7 @@ def transfer(number: str, agent: User, team: str | None = None, to_agent: int | 
         if target is None or not target.active or not can("take_tickets", user=target):
             raise AgentError("'agent' must be an active agent's id.")
         ticket.assignee_id = target.id
-        record_event(ticket, agent, "transferred", to_agent=target.first_name)
+        record_event(ticket, agent, "transferred", to_agent=target.first_name, to_id=target.id)
         if conv is not None:
             lifecycle.pass_to(conv, target, agent)
     else:

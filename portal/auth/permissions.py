@@ -73,6 +73,7 @@ PERMISSIONS: dict[str, Predicate] = {
     "edit_articles": _signed_in_as(EDITORS),
     "see_vote_counts": _signed_in_as(STAFF),
     "wear_staff_badge": _holding(STAFF),
+    "supervise": _signed_in_as(SUPERVISORS),  # the supervisor's dashboard, the team's coaching and training
 }
 
 

@@ -27,7 +27,7 @@ EMAILS = {"customer": "casey@example.com", "agent": "ann@example.com", "moderato
 @dataclass(frozen=True)
 class Endpoint:
     method: str
-    path: str  # {number}, {conversation}, {canned} are filled per target
+    path: str  # {number}, {conversation}, {canned}, {agent} are filled per target
     scope: str  # staff | ticket (a staff ticket endpoint) | manager | anyone | owner (the customer's own)
     ok: int  # the status when allowed
     body: dict | None = None
@@ -76,6 +76,9 @@ ENDPOINTS = [
     Endpoint("POST", "/staff/canned/{canned}/edit", "manager", 303, body={"title": "New", "body": "New", "team": ""},
              form=True, changes=True),
     Endpoint("POST", "/staff/canned/{canned}/delete", "manager", 303, form=True, changes=True),
+    Endpoint("GET", "/coaching", "staff", 200),
+    Endpoint("GET", "/supervisor/agents", "manager", 200),
+    Endpoint("GET", "/supervisor/agents/{agent}", "manager", 200),
     Endpoint("GET", "/tickets", "anyone", 200),
     Endpoint("GET", "/tickets/{number}", "owner", 200),
     Endpoint("POST", "/tickets/{number}/reply", "owner", 303, body={"text": "Any news?"}, form=True, changes=True),
@@ -144,7 +147,7 @@ def build_target(endpoint: Endpoint, target: str, ids: dict) -> dict:
     db.session.add(canned)
     db.session.commit()
     return {"number": ticket.number if ticket else "", "canned": canned.id,
-            "conversation": ticket.conversation.public_id if ticket else ""}
+            "conversation": ticket.conversation.public_id if ticket else "", "agent": ids["agent"]}
 
 
 def snapshot() -> dict:
