@@ -65,11 +65,12 @@ def register_capabilities(app: Flask) -> None:
         search,
         security,
         support,
+        training,
         visitor,
     )
 
     for module in (errors, security, visitor, auth, search, kb, forum, notifications, events, chat, support, agent,
-                   api, botapi, layout, cli):
+                   training, api, botapi, layout, cli):
         module.init_app(app)
 
 
