@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import FloatField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from portal.training.personas import (
     CALMING_MOVES,
+    CONTROL,
     ENDINGS,
     INFLAMING_MOVES,
     LEVELS,
@@ -19,7 +20,7 @@ from portal.training.personas import (
     SCENARIOS,
     SIZES,
 )
-from portal.training.services import MAX_ID, MAX_REPLY
+from portal.training.services import CONTROL_MESSAGE, MAX_ID, MAX_REPLY
 from portal.training.simulation import MOVE_LABELS
 
 NUMBER = {"type": "number", "step": "0.01", "min": "0", "max": "1"}
@@ -31,9 +32,14 @@ class StartForm(FlaskForm):
                                                              NumberRange(1, MAX_ID, "No such persona.")])
 
 
+def _plain_text(form, field) -> None:
+    if CONTROL.search(field.data or ""):
+        raise ValidationError(CONTROL_MESSAGE)
+
+
 class ReplyForm(FlaskForm):
     reply = TextAreaField("Your reply", render_kw={"rows": 4, "autofocus": True}, validators=[
-        Length(max=MAX_REPLY, message=f"Replies are limited to {MAX_REPLY:,} characters.")])
+        Length(max=MAX_REPLY, message=f"Replies are limited to {MAX_REPLY:,} characters."), _plain_text])
     send = SubmitField("Send reply")
     silent = SubmitField("Stay silent")
 

@@ -51,7 +51,7 @@ SIZES = {"name": (2, 80), "problem": (10, 600), "opening": (5, 500)}
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,58}[a-z0-9]$")
 ORDER = re.compile(r"^BN-\d{4,10}$")
 MARKUP = re.compile(r"[<>]")
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tabs and line breaks are only spacing
 KEYS = frozenset({"slug", "name", "scenario", "problem", "order_number", "opening", "mood", "calms", "inflames",
                   "needs", "lines", "endings", "thresholds"})
 THRESHOLD_KEYS = frozenset({"calmed", "escalated", "patience", "max_turns"})
@@ -115,14 +115,14 @@ class _Checker:
     def fail(self, key: str, message: str) -> None:
         self.errors.setdefault(key, message)
 
-    def text(self, key: str, value, low: int, high: int, one_line: bool = True) -> str:
+    def text(self, key: str, value, low: int, high: int) -> str:
         if not isinstance(value, str) or not value.strip():
             self.fail(key, "Required.")
             return ""
         if MARKUP.search(value) or CONTROL.search(value):
             self.fail(key, "Angle brackets and control characters are not allowed.")
             return ""
-        value = " ".join(value.split()) if one_line else value.strip()
+        value = " ".join(value.split())
         if not low <= len(value) <= high:
             self.fail(key, f"Between {low} and {high} characters.")
         return value
@@ -173,7 +173,7 @@ def validate(data) -> PersonaSpec:
     slug = data.get("slug", "")
     if not isinstance(slug, str) or not SLUG.match(slug):
         check.fail("slug", "Lower-case letters, digits and hyphens, 3 to 60 characters.")
-    texts = {key: check.text(key, data.get(key), *SIZES[key], one_line=key != "problem") for key in SIZES}
+    texts = {key: check.text(key, data.get(key), *SIZES[key]) for key in SIZES}
     scenario = data.get("scenario")
     if scenario not in SCENARIOS:
         check.fail("scenario", "Choose one of the five scenarios.")

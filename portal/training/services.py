@@ -8,6 +8,7 @@ from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from portal.auth.models import Role, User, user_roles
 from portal.auth.permissions import sees_all
@@ -19,6 +20,7 @@ from portal.training import personas, simulation
 from portal.training.models import Attempt, AttemptTurn, Persona
 
 MAX_REPLY = 2000
+CONTROL_MESSAGE = "Replies can't contain control characters."
 MAX_ID = 2**31 - 1  # larger ids are no row of ours (and overflow the database's integers)
 
 
@@ -137,6 +139,8 @@ def send_reply(user: User, attempt: Attempt, text: str) -> simulation.Turn:
     check_can_reply(user, attempt)
     if len(text or "") > MAX_REPLY:
         raise TrainingError(f"Replies are limited to {MAX_REPLY:,} characters.")
+    if personas.CONTROL.search(text or ""):
+        raise TrainingError(CONTROL_MESSAGE)
     spec = attempt.persona.spec
     earlier = turns_of(attempt)
     turn = simulation.respond(spec, earlier, text or "")
@@ -161,7 +165,7 @@ def score_of(attempt: Attempt) -> simulation.Score | None:
 
 def history(user: User, limit: int = 50) -> list[Attempt]:
     return list(db.session.scalars(sa.select(Attempt).where(Attempt.user_id == user.id)
-                                   .order_by(Attempt.id.desc()).limit(limit)))
+                                   .options(selectinload(Attempt.turns)).order_by(Attempt.id.desc()).limit(limit)))
 
 
 # ---- the team's progress -------------------------------------------------------------------

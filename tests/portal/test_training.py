@@ -132,6 +132,16 @@ def test_an_oversized_reply_is_refused_and_nothing_is_saved(trainer):
         assert db.session.scalar(sa.select(sa.func.count(AttemptTurn.id))) == 0
 
 
+def test_control_characters_in_a_reply_are_refused(trainer):
+    ann = client_for(trainer, "ann@example.com")
+    attempt = begin(trainer, ann)
+    response = send(ann, attempt, "Sorry\x00 about that")
+    assert response.status_code == 400 and "control characters" in response.get_data(as_text=True)
+    with trainer.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(AttemptTurn.id))) == 0
+    assert send(ann, attempt, "Sorry about that.\r\nI can refund it.").status_code == 303
+
+
 @pytest.mark.parametrize("path", ["/training/attempts/999999", "/training/attempts/99999999999999999999999",
                                   "/training/attempts/-1", "/training/attempts/abc", "/training/attempts/0"])
 def test_unknown_or_huge_attempt_ids_are_404(trainer, path):
@@ -235,11 +245,13 @@ def test_a_supervisor_adds_a_persona_that_agents_can_practise_with(trainer):
     assert "Add a persona" in sue.get("/training").get_data(as_text=True)
     form = sue.get("/training/personas/new")
     assert form.status_code == 200
-    response = sue.post("/training/personas/new", data={**persona_form(), "csrf_token": sue.token})
+    problem = "Olive's kettle stopped working after a week.\r\nShe wants her money back."
+    response = sue.post("/training/personas/new", data={**persona_form(problem=problem), "csrf_token": sue.token})
     assert response.status_code == 303
     with trainer.app_context():
         row = db.session.scalar(sa.select(Persona).where(Persona.slug == "olive-grant"))
         spec = row.spec
+        assert spec.problem == "Olive's kettle stopped working after a week. She wants her money back."
         assert not row.built_in and spec.max_turns == 5 and spec.calms["offer_options"] == 0.15
         assert spec.lines["angry"] == ("I want my money back NOW.", "This is useless.")
         assert "set_boundary" not in spec.calms  # a blank weight is no weight
@@ -266,6 +278,7 @@ def test_a_supervisor_adds_a_persona_that_agents_can_practise_with(trainer):
     ({"needs": ["calm_down"]}, "not a valid choice"),
     ({"needs": ["set_boundary"]}, "Up to 3 of the moves"),
     ({"name": ""}, "Required"),
+    ({"problem": "Null\x00byte in the middle"}, "control characters"),
     ({"max_turns": "60"}, "Between 2 and 6"),
 ])
 def test_bad_or_hostile_personas_are_refused_and_nothing_is_saved(trainer, overrides, message):
