@@ -66,11 +66,12 @@ def register_capabilities(app: Flask) -> None:
         search,
         security,
         support,
+        training,
         visitor,
     )
 
     for module in (errors, security, visitor, auth, search, kb, forum, notifications, events, chat, support, agent,
-                   coaching, api, botapi, layout, cli):
+                   coaching, training, api, botapi, layout, cli):
         module.init_app(app)
 
 
