@@ -6,7 +6,8 @@ Per conversation: 10 messages on average (4 to 16, in pairs that even out, so 10
 conversations make exactly 1,000,000 messages), every other one the customer's with a
 frustration score that wanders; 85% chat, 10% left a message, 5% from a forum thread; of
 the chats 45% solved by the bot alone, 35% handed to a person, 20% left. A ticket has its
-created, claimed, reply and status events as the portal writes them, some reopened.
+created, claimed, reply and status events as the portal writes them, some reopened; half the
+resolved tickets and 30% of the bot's conversations are rated (on the conversation, with its path).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ PRIORITY = {"angry": "urgent", "abuse": "urgent", "frustrated_rising": "high", "
 COLUMNS = {
     "users": ("id", "email", "name", "password_hash", "active", "created_at"),
     "chat_conversations": ("id", "public_id", "user_id", "visitor_id", "status", "resolution", "channel",
-                           "created_at", "last_activity_at"),
+                           "satisfaction_path", "satisfaction_rating", "created_at", "last_activity_at"),
     "chat_messages": ("id", "conversation_id", "sender", "text", "payload", "page", "entities", "frustration_score",
                       "frustration_level", "frustration_signals", "created_at"),
     "tickets": ("id", "number", "status", "priority", "reason", "category", "subject", "customer_id",
@@ -82,13 +83,18 @@ class History:
                                                    "[]", None, None, "[]", last))
         resolution = {"bot": "self_service", "person": "agent"}.get(path, "")
         status = "resolved" if path == "bot" else "bot"
-        self.rows["chat_conversations"].append((cid, f"{cid:032x}", user, None if user else f"visitor-{cid}",
-                                                status, resolution, channel, created, last))
+        rating = None
         if path in ("person", "message", "forum"):
             reason = {"message": "left_message", "forum": "forum_thread"}.get(path) or rng.choice(LIVE_REASONS)
-            self.ticket(cid, user, reason, last + timedelta(seconds=5))
+            rating = self.ticket(cid, user, reason, last + timedelta(seconds=5))
+        elif path == "bot" and rng.random() < 0.3:
+            rating = rng.choices((1, 2, 3, 4, 5), (10, 8, 15, 30, 37))[0]
+        rated = ("bot" if path == "bot" else "agent") if rating else None
+        self.rows["chat_conversations"].append((cid, f"{cid:032x}", user, None if user else f"visitor-{cid}",
+                                                status, resolution, channel, rated, rating, created, last))
 
-    def ticket(self, cid: int, user: int | None, reason: str, created: datetime) -> None:
+    def ticket(self, cid: int, user: int | None, reason: str, created: datetime) -> int | None:
+        """The ticket and its events; returns its rating (the conversation carries it too)."""
         rng, now = self.rng, self.now
         self.ids["ticket"] += 1
         tid = self.ids["ticket"]
@@ -119,9 +125,12 @@ class History:
                        ("status", back, {"old": "resolved", "new": "open", "by": "customer_reply"})]
         if resolved:
             events.append(("status", resolved, {"old": "open", "new": "resolved"}))
+        if rating:
+            events.append(("rated", resolved + timedelta(seconds=30), {"rating": rating}))
         for kind, at, data in events:
             self.ids["event"] += 1
             self.rows["ticket_events"].append((self.ids["event"], tid, kind, False, json.dumps(data), at))
+        return rating
 
 
 def load(engine: sa.Engine, metadata: sa.MetaData, history: History) -> dict[str, int]:

@@ -9,10 +9,12 @@ bp = Blueprint("forum", __name__, template_folder="templates", static_folder="st
 def init_app(app) -> None:
     from forum import api, bridge_views, models, views  # noqa: F401  (tables, routes)
     from forum.models import Thread
+    from forum.permissions import register_permissions
     from forum.search import thread_document
     from portal.search.indexing import register_searchable
 
     register_searchable("thread", Thread, thread_document)
+    register_permissions()
     from forum.demo import seed_demo
 
     app.extensions.setdefault("demo_seeders", []).append(seed_demo)  # `flask seed demo`

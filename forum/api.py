@@ -7,7 +7,7 @@ from flask import current_app, jsonify, request
 from flask_login import current_user
 
 from forum import bp
-from forum.deflections import DeflectionError, deflection_stats, record_opened
+from forum.deflections import deflection_stats, record_opened
 from forum.moderation import is_moderator
 from forum.search import community_answers, similar_articles
 from portal.errors import json_error
@@ -34,11 +34,8 @@ def suggest():
     q = " ".join((request.args.get("q") or "").split())
     if len(q) < SUGGEST_MIN_LENGTH:
         return jsonify({"query": q, "results": []})
-    try:
-        limit = _limit(3, 10)
-        found = similar_articles(q, limit) + [{"type": "thread", **a.to_json()} for a in community_answers(q, limit)]
-    except SearchInputError as exc:
-        return json_error(400, str(exc))
+    limit = _limit(3, 10)
+    found = similar_articles(q, limit) + [{"type": "thread", **a.to_json()} for a in community_answers(q, limit)]
     found.sort(key=lambda r: -r["score"])
     return jsonify({"query": q, "results": [{"answered": False, **r} for r in found]})
 
@@ -51,10 +48,7 @@ def deflection():
     if not isinstance(data, dict):
         return json_error(400, "Send a JSON object with 'query' and 'url'.")
     user_id = current_user.id if current_user.is_authenticated else None
-    try:
-        row = record_opened(data.get("query"), data.get("url"), user_id, visitor_id(create=True))
-    except DeflectionError as exc:
-        return json_error(400, str(exc))
+    row = record_opened(data.get("query"), data.get("url"), user_id, visitor_id(create=True))
     return jsonify({"id": row.id}), 201
 
 
@@ -70,10 +64,6 @@ def stats_json():
 def bot_community():
     """Answered community threads for the bot to offer: [{title, url, score, answered}].
     Registered under the portal's bot API (its service-token guard), see ``forum.init_app``."""
-    try:
-        limit = _limit(3, 10)
-        answers = community_answers(request.args.get("q"), limit)
-    except SearchInputError as exc:
-        return json_error(400, str(exc))
+    answers = community_answers(request.args.get("q"), _limit(3, 10))
     return jsonify({"query": " ".join((request.args.get("q") or "").split()),
                     "results": [a.to_json() for a in answers]})

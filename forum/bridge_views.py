@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, url_for
+from flask import flash, jsonify, redirect, url_for
 from flask_login import current_user
 
 from forum import bp
 from forum.bridges import draft_from_answer, open_ticket_from_thread
-from forum.permissions import get_thread, moderator_required
+from forum.permissions import get_thread
 from forum.reading import thread_url
-from forum.services import ForumError
-from forum.views import _refused
+from portal.auth.permissions import moderator_required, support_staff_required
 from portal.errors import wants_json
-
-TICKET_ROLES = ("agent", "supervisor", "admin")
 
 
 @bp.route("/forum/t/<int:thread_id>/ticket", methods=["POST"])
+@support_staff_required
 def thread_to_ticket(thread_id: int):
-    if not current_user.is_authenticated:
-        abort(401)
-    if not current_user.has_role(*TICKET_ROLES):
-        abort(403)
     thread = get_thread(thread_id)
-    try:
-        ticket, created = open_ticket_from_thread(current_user, thread)
-    except ForumError as exc:
-        return _refused(exc)
+    ticket, created = open_ticket_from_thread(current_user, thread)
     if wants_json():
         return jsonify({"ticket_number": ticket.number, "created": created, "status": ticket.status}), \
             201 if created else 200
@@ -39,10 +30,7 @@ def thread_to_ticket(thread_id: int):
 @moderator_required
 def promote_answer(thread_id: int):
     thread = get_thread(thread_id)
-    try:
-        article, created = draft_from_answer(current_user, thread)
-    except ForumError as exc:
-        return _refused(exc)
+    article, created = draft_from_answer(current_user, thread)
     if wants_json():
         return jsonify({"article_id": article.id, "slug": article.slug, "created": created,
                         "published": article.published}), 201 if created else 200

@@ -37,7 +37,7 @@ CLOSED = ("resolved", "closed")
 
 
 class BridgeError(ForumError):
-    pass
+    status = 400
 
 
 def _published_posts(thread: Thread) -> list[Post]:

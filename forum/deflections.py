@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from forum.models import ForumDeflection
 from portal.clock import utcnow
+from portal.errors import DomainError
 from portal.extensions import db
 
 DEFLECTION_WINDOW = timedelta(minutes=30)
@@ -21,8 +22,8 @@ DEFLECTION_WINDOW = timedelta(minutes=30)
 DOC_URL_RE = re.compile(r"^/(kb|forum/t)/[A-Za-z0-9-]{1,200}$")
 
 
-class DeflectionError(ValueError):
-    pass
+class DeflectionError(DomainError):
+    status = 400
 
 
 def record_opened(query, doc_url, user_id: int | None, visitor_id: str | None) -> ForumDeflection:

@@ -20,6 +20,7 @@ from forum.reading import opening_post_id, post_url, thread_url
 from forum.search import community_answers  # noqa: F401  (public API, used by the bot endpoint)
 from forum.text import TagError, parse_tags, render_post, slugify
 from portal.clock import utcnow
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.notifications.services import notify
 
@@ -28,12 +29,16 @@ TITLE_MIN, TITLE_MAX = 5, 150
 BODY_MAX = 20_000
 
 
-class ForumError(Exception):
-    """A refused forum action; ``status`` is the HTTP answer (400, 403, 404, 409, 422, 429)."""
+class ForumError(DomainError):
+    """A refused forum action. 400 unless the raise names another status (403, 404, 409, 422,
+    429): the forum's rules answer with many, so the status travels with each refusal."""
 
-    def __init__(self, message: str, status: int = 400, retry_after: int | None = None):
+    status = 400
+
+    def __init__(self, message: str, status: int | None = None, retry_after: int | None = None):
         super().__init__(message)
-        self.status = status
+        if status is not None:
+            self.status = status
         self.retry_after = retry_after  # seconds, when posting too fast
 
 

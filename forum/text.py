@@ -7,6 +7,7 @@ import unicodedata
 
 from markupsafe import Markup
 
+from portal.errors import DomainError
 from portal.markdown import render_markdown
 
 # Links in what members write get no search-engine credit and are marked user content.
@@ -16,8 +17,8 @@ MAX_TAG_LENGTH = 30
 TAG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-class TagError(ValueError):
-    pass
+class TagError(DomainError):
+    status = 400
 
 
 def render_post(markdown_text: str) -> Markup:

@@ -10,14 +10,7 @@ from forum import bp
 from forum.forms import ActionForm, EditPostForm, NewThreadForm, ReplyForm
 from forum.models import ForumCategory, Post, PostRevision, Tag
 from forum.moderation import active_sanction, is_moderator, sanction_message
-from forum.permissions import (
-    can_see_history,
-    get_category,
-    get_post,
-    get_thread,
-    member_required,
-    moderator_required,
-)
+from forum.permissions import get_category, get_post, get_thread
 from forum.reading import (
     accepted_post,
     categories_with_counts,
@@ -43,7 +36,8 @@ from forum.services import (
     toggle_vote,
 )
 from forum.text import TAG_RE, quote_markdown
-from portal.errors import json_error, wants_json
+from portal.auth.permissions import can, member_required, moderator_required
+from portal.errors import wants_json
 from portal.extensions import db
 from portal.visitor import visitor_id
 
@@ -51,16 +45,6 @@ from portal.visitor import visitor_id
 def _page() -> int:
     page = request.args.get("page", 1, type=int)
     return page if page and page >= 1 else 1
-
-
-def _refused(exc: ForumError):
-    """A refused action: JSON for scripts, the error page (with the reason) for a browser."""
-    db.session.rollback()
-    if wants_json():
-        response, status = json_error(exc.status, str(exc))
-    else:
-        response, status = render_template("errors/error.html", status=exc.status, message=str(exc)), exc.status
-    return response, status, _retry_header(exc)
 
 
 def _retry_header(exc: ForumError) -> dict:
@@ -227,7 +211,7 @@ def edit(post_id: int):
 @bp.route("/forum/p/<int:post_id>/history")
 def history(post_id: int):
     item = get_post(post_id)
-    if not can_see_history(item):
+    if not can("see_post_history", item):
         abort(403 if current_user.is_authenticated else 401)
     revisions = db.session.scalars(
         sa.select(PostRevision).where(PostRevision.post_id == item.id).order_by(PostRevision.id.desc())
@@ -242,10 +226,7 @@ def history(post_id: int):
 @member_required
 def vote(post_id: int):
     item = get_post(post_id)
-    try:
-        count, voted = toggle_vote(current_user, item)
-    except ForumError as exc:
-        return _refused(exc)
+    count, voted = toggle_vote(current_user, item)
     if wants_json():
         return jsonify({"post_id": item.id, "votes": count, "voted": voted})
     return redirect(_post_location(item), 303)
@@ -255,10 +236,7 @@ def vote(post_id: int):
 @member_required
 def accept(post_id: int):
     item = get_post(post_id)
-    try:
-        accepted = toggle_accept(current_user, item)
-    except ForumError as exc:
-        return _refused(exc)
+    accepted = toggle_accept(current_user, item)
     if wants_json():
         return jsonify({"post_id": item.id, "accepted": accepted})
     flash("Marked as the accepted answer." if accepted else "No longer marked as the answer.", "success")

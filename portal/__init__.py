@@ -57,6 +57,7 @@ def register_capabilities(app: Flask) -> None:
         botapi,
         chat,
         cli,
+        coaching,
         errors,
         events,
         insight,
@@ -66,11 +67,12 @@ def register_capabilities(app: Flask) -> None:
         search,
         security,
         support,
+        training,
         visitor,
     )
 
     for module in (errors, security, visitor, auth, search, kb, forum, notifications, events, chat, support, agent,
-                   api, botapi, insight, layout, cli):
+                   coaching, training, api, botapi, insight, layout, cli):
         module.init_app(app)
 
 

@@ -2,7 +2,8 @@
 
 from bot.actions.handoff import ActionHandoff
 from bot.actions.mood import ValidatePredefinedSlots
-from bot.actions.satisfaction import ActionSubmitSatisfaction
+from bot.actions.satisfaction import ActionSubmitSatisfaction, ValidateSatisfactionForm
 from bot.actions.search import ActionSearchArticles
 
-__all__ = ["ActionHandoff", "ActionSearchArticles", "ActionSubmitSatisfaction", "ValidatePredefinedSlots"]
+__all__ = ["ActionHandoff", "ActionSearchArticles", "ActionSubmitSatisfaction", "ValidatePredefinedSlots",
+           "ValidateSatisfactionForm"]

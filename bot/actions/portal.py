@@ -71,11 +71,18 @@ class PortalClient:
             raise PortalUnavailable(f"handoff answered {response.status_code}")
         return response.json()
 
-    def record_satisfaction(self, conversation_id: str, rating: int | None, comment: str) -> dict[str, Any]:
+    def record_satisfaction(self, conversation_id: str, rating: int | None = None,
+                            comment: str | None = None) -> dict[str, Any]:
+        """The rating, or the comment, or both: what is left out is never touched."""
+        body: dict[str, Any] = {"conversation_id": conversation_id}
+        if rating is not None:
+            body["rating"] = rating
+        if comment:
+            body["comment"] = comment
         try:
             response = self._http.post(
                 f"{self.base_url}/api/bot/satisfaction",
-                json={"conversation_id": conversation_id, "rating": rating, "comment": comment},
+                json=body,
                 headers={"Authorization": f"Bearer {self.token}"},
                 timeout=self.timeout,
             )

@@ -263,7 +263,8 @@ def test_the_rating_and_comment_go_to_the_portal_and_the_slots_clear(portal):
     t = tracker([user('/rate{"rating": "4"}', "rate")], {"satisfaction_rating": "4",
                                                          "satisfaction_comment": "Alex was quick"}, sender="c1")
     messages, out = run(ActionSubmitSatisfaction(), t)
-    assert portal.calls[-1] == ("satisfaction", "c1", 4, "Alex was quick")
+    # Issue 14: the rating went to the portal when it was clicked; this post only adds the comment.
+    assert portal.calls[-1] == ("satisfaction", "c1", None, "Alex was quick")
     assert SlotSet("satisfaction_rating", None) in out and SlotSet("satisfaction_comment", None) in out
     assert [rating_value(v) for v in ("5", 1, "0", "six", None)] == [5, 1, None, None, None]
     portal.fail = True
@@ -339,3 +340,4 @@ def test_a_tagged_order_number_is_normalised_and_a_tagged_non_order_keeps_the_ol
                {"event": "slot", "name": "order_number", "value": "BN-1048231"}]
     phone = user("call me on 07700 900123", "account", entities=[{"entity": "order_number", "value": "07700"}])
     assert validated([*earlier, phone], entity_value="07700")["order_number"] == "BN-1048231"
+

@@ -20,10 +20,10 @@ import sqlalchemy as sa
 
 from forum.models import Post, UserSanction, WatchedWord
 from forum.settings import get_setting
+from portal.auth.permissions import can
 from portal.clock import utcnow
+from portal.errors import DomainError
 from portal.extensions import db
-
-MODERATOR_ROLES = ("moderator", "supervisor", "admin")
 
 # Why a post was refused, and the HTTP status an API answers with.
 REFUSAL_STATUS = {"login": 401, "sanction": 403, "watched_word": 422, "rate_limit": 429}
@@ -44,7 +44,7 @@ class Admission:
 
 
 def is_moderator(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.has_role(*MODERATOR_ROLES))
+    return user is not None and can("moderate", user=user)
 
 
 # ------------------------------------------------------------------ sanctions
@@ -75,8 +75,10 @@ def sanction_message(sanction: UserSanction) -> str:
 
 
 # ------------------------------------------------------------------ watched words
-class InvalidPattern(ValueError):
+class InvalidPattern(DomainError):
     """A watched word's regular expression does not compile."""
+
+    status = 400
 
 
 @lru_cache(maxsize=512)

@@ -30,6 +30,7 @@ from forum.reading import opening_post_id, post_url, thread_url
 from forum.services import notify_subscribers
 from forum.settings import get_setting
 from forum.text import render_post, slugify
+from portal import errors
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications.services import notify
@@ -40,15 +41,15 @@ MAX_POST_BODY = 20_000
 MAX_TITLE = 200
 
 
-class ModerationError(Exception):
+class ModerationError(errors.DomainError):
     status = 400
 
 
-class NotAllowed(ModerationError):
+class NotAllowed(ModerationError, errors.Forbidden):
     status = 403
 
 
-class Conflict(ModerationError):
+class Conflict(ModerationError, errors.Conflict):
     status = 409
 
 

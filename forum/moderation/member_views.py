@@ -22,9 +22,9 @@ from forum.moderation.forms import (
     WordForm,
 )
 from forum.moderation.views import _act, _back, _found, _page, _reason, bp
-from forum.permissions import moderator_required
 from forum.settings import SPECS, all_settings
 from portal.auth.models import User
+from portal.auth.permissions import moderator_required
 from portal.extensions import db
 
 

@@ -15,7 +15,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 
 from forum.models import ForumCategory, Post, Thread
-from forum.moderation import actions, is_moderator
+from forum.moderation import actions
 from forum.moderation import queue as queue_reads
 from forum.moderation.actions import ModerationError
 from forum.moderation.forms import (
@@ -26,9 +26,10 @@ from forum.moderation.forms import (
     QueueSortForm,
     ReasonForm,
 )
-from forum.permissions import get_post, member_required, moderator_required
+from forum.permissions import get_post
 from forum.reading import opening_post_id, post_url, thread_url
-from portal.errors import json_error, wants_json
+from portal.auth.permissions import member_required, moderator_required
+from portal.errors import answer_refusals_with, json_error, wants_json
 from portal.extensions import db
 
 # The forum's templates sit one package up (forum/templates).
@@ -75,16 +76,15 @@ def _act(form, back: str, action: Callable[[], str], payload: Callable[[], dict]
     """Validate ``form``, run ``action`` (which returns the message to show), commit, answer.
 
     ``invalid`` renders the page again with the form's errors (a browser); ``payload`` adds
-    to the JSON answer, read after the action.
+    to the JSON answer, read after the action. A refusal from ``action`` goes to the error
+    handler, which rolls it back and answers with ``_refused`` (the page with a way back).
     """
     if not form.validate_on_submit():
         if invalid is not None and not wants_json():
             return invalid(form)
         return _refused(_first_error(form), 400, back)
-    try:
-        message = action()
-    except ModerationError as exc:
-        return _refused(str(exc), exc.status, back)
+    answer_refusals_with(lambda exc: _refused(str(exc), exc.status, back))
+    message = action()
     db.session.commit()
     if wants_json():
         return jsonify({"ok": True, "message": message, **(payload() if payload else {})})
@@ -94,11 +94,6 @@ def _act(form, back: str, action: Callable[[], str], payload: Callable[[], dict]
 
 def _reason(form) -> str:
     return (form.reason.data or "").strip()
-
-
-@bp.app_context_processor
-def moderation_nav():
-    return {"moderation_link": is_moderator(current_user)}
 
 
 # ------------------------------------------------------------------ members flag posts

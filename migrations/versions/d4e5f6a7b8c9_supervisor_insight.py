@@ -4,8 +4,11 @@ chat_conversations.channel is how the case reached us: chat (the widget), forum 
 thread an agent took to support) or message (left for the team to answer later). Existing
 conversations take it from their first ticket's reason.
 
+It also joins the two heads it found (the role-play trainer and conversation satisfaction),
+so `flask db upgrade` has one head again.
+
 Revision ID: d4e5f6a7b8c9
-Revises: c3d4e5f6a7b8
+Revises: 058fe5db4d56, e5f6a7b8c9d0
 Create Date: 2026-12-06 10:00:00
 
 """
@@ -15,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd4e5f6a7b8c9'
-down_revision = 'c3d4e5f6a7b8'
+down_revision = ('058fe5db4d56', 'e5f6a7b8c9d0')
 branch_labels = None
 depends_on = None
 

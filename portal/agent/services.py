@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from portal import errors
 from portal.auth.models import User
-from portal.auth.permissions import sees_all, team_ids
+from portal.auth.permissions import can, sees_all, team_ids
 from portal.chat.bot_resume import resume_bot
 from portal.chat.services import ChatError, already_sent, validate_client_id
 from portal.clock import utcnow
@@ -24,31 +25,24 @@ from portal.handoff.tickets import record_event
 from portal.tickets.models import Team, Ticket, TicketEvent
 
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+READ_ONLY = ("resolved", "closed")  # ticket statuses whose chat takes no more replies
 MAX_TEXT = 4000
 
 
-class AgentError(ValueError):
+class AgentError(errors.DomainError):
     status = 400
 
 
-class Forbidden(AgentError):
+class Forbidden(AgentError, errors.Forbidden):
     status = 403
 
 
-class NotFound(AgentError):
+class NotFound(AgentError, errors.NotFound):
     status = 404
 
 
-class Conflict(AgentError):
+class Conflict(AgentError, errors.Conflict):
     status = 409
-
-
-# ---- who sees what -----------------------------------------------------------------
-
-def can_see(user: User, ticket: Ticket) -> bool:
-    if sees_all(user):
-        return True
-    return user.has_role("agent") and (ticket.assignee_id == user.id or ticket.team_id in team_ids(user))
 
 
 # The assignee comes with the ticket, but not their roles and teams again: on a live desk the
@@ -60,7 +54,7 @@ _ASSIGNEE_ONLY = sa.orm.joinedload(Ticket.assignee).options(sa.orm.lazyload(User
 def ticket_for(user: User, number: str) -> Ticket:
     ticket = (db.session.scalar(sa.select(Ticket).where(Ticket.number == number).options(_ASSIGNEE_ONLY))
               if isinstance(number, str) else None)
-    if ticket is None or not can_see(user, ticket):
+    if ticket is None or not can("see_ticket", ticket, user=user):
         raise NotFound("No such ticket.")  # no hint that another team's ticket exists
     return ticket
 
@@ -134,7 +128,8 @@ def claim(number: str, agent: User) -> Ticket:
     record_event(ticket, agent, "claimed", agent=agent.first_name)
     if conv is not None:
         lifecycle.claim(conv, agent)
-        first = post_message(conv, "agent", _first_line(ticket), author=agent)
+        # Marked: the coaching measure counts replies agents write, not this automatic one.
+        first = post_message(conv, "agent", _first_line(ticket), author=agent, payload={"automatic": "greeting"})
         record_event(ticket, agent, "reply", text=first.text)
         ticket.first_responded_at = ticket.first_responded_at or utcnow()
     publish(None, "queue", {"ticket": ticket.number, "change": "claimed", "by": agent.first_name}, audience="staff")
@@ -158,6 +153,9 @@ def clean_text(text, limit: int = MAX_TEXT) -> str:
 def agent_reply(number: str, agent: User, text: str, client_id: str | None = None) -> Message:
     ticket = ticket_for(agent, number)
     _require_owner(ticket, agent)
+    if ticket.status in READ_ONLY:  # the customer is back with the bot, or was told it is done
+        raise Conflict(f"{ticket.number} is {ticket.status}, so its chat is read-only. "
+                       "Reopen the ticket on its page to write to the customer again.")
     text = clean_text(text)
     conv = ticket.conversation
     if conv is None:
@@ -230,10 +228,10 @@ def transfer(number: str, agent: User, team: str | None = None, to_agent: int | 
     conv = ticket.conversation
     if to_agent is not None:
         target = db.session.get(User, to_agent) if isinstance(to_agent, int) else None
-        if target is None or not target.active or not target.has_role("agent", "supervisor"):
+        if target is None or not target.active or not can("take_tickets", user=target):
             raise AgentError("'agent' must be an active agent's id.")
         ticket.assignee_id = target.id
-        record_event(ticket, agent, "transferred", to_agent=target.first_name)
+        record_event(ticket, agent, "transferred", to_agent=target.first_name, to_id=target.id)
         if conv is not None:
             lifecycle.pass_to(conv, target, agent)
     else:
@@ -248,22 +246,3 @@ def transfer(number: str, agent: User, team: str | None = None, to_agent: int | 
     publish(None, "queue", {"ticket": ticket.number, "change": "transferred"}, audience="staff")
     db.session.commit()
     return ticket
-
-
-def record_rating(ticket: Ticket, rating: int | None = None, comment: str | None = None) -> Ticket:
-    if rating is not None:
-        if not isinstance(rating, int) or not 1 <= rating <= 5:
-            raise AgentError("'rating' must be a whole number from 1 to 5.")
-        ticket.satisfaction_rating = rating
-        record_event(ticket, None, "rated", rating=rating)
-    if comment:
-        if not isinstance(comment, str) or len(comment) > 2000:
-            raise AgentError("'comment' must be text of at most 2000 characters.")
-        ticket.satisfaction_comment = comment.strip()
-        record_event(ticket, None, "rated", comment=comment.strip())
-    if ticket.conversation_id:
-        publish(ticket.conversation_id, "rating", {"rating": ticket.satisfaction_rating,
-                                                   "comment": ticket.satisfaction_comment}, audience="staff")
-    db.session.commit()
-    return ticket
-

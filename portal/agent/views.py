@@ -8,18 +8,14 @@ from flask_login import current_user
 
 from portal.agent import assist, bp
 from portal.agent import services as svc
-from portal.auth.permissions import role_required
-from portal.chat.services import ChatError
+from portal.auth.permissions import support_staff_required
 from portal.conversations.models import Conversation
-from portal.errors import json_error
 from portal.events.feed import latest_event_id
 from portal.events.streams import event_response, last_event_id
 from portal.extensions import db
 from portal.handoff.availability import agents_online, touch_presence
 from portal.handoff.messages import typing
 from portal.tickets.models import Ticket
-
-STAFF = ("agent", "supervisor", "admin")
 
 
 def _json() -> dict:
@@ -29,28 +25,22 @@ def _json() -> dict:
     return data
 
 
-def _fail(exc: Exception):
-    db.session.rollback()
-    status = getattr(exc, "status", 400)
-    return json_error(status, str(exc))
-
-
 @bp.route("/agent")
-@role_required(*STAFF)
+@support_staff_required
 def console():
     touch_presence(current_user)
     return render_template("agent/console.html")
 
 
 @bp.route("/api/agent/presence", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def presence():
     touch_presence(current_user)
     return jsonify({"ok": True})
 
 
 @bp.route("/api/agent/queue")
-@role_required(*STAFF)
+@support_staff_required
 def queue():
     touch_presence(current_user)
     return jsonify({
@@ -62,13 +52,9 @@ def queue():
 
 
 @bp.route("/api/agent/queue/events")
-@role_required(*STAFF)
+@support_staff_required
 def queue_events():
-    try:
-        after = last_event_id()
-    except ChatError as exc:
-        return json_error(exc.status, str(exc))
-    return event_response([None], after, staff=True)
+    return event_response([None], last_event_id(), staff=True)
 
 
 def ticket_detail(ticket: Ticket) -> dict:
@@ -103,69 +89,49 @@ def ticket_detail(ticket: Ticket) -> dict:
 
 
 @bp.route("/api/agent/tickets/<number>")
-@role_required(*STAFF)
+@support_staff_required
 def ticket(number: str):
-    try:
-        return jsonify(ticket_detail(svc.ticket_for(current_user, number)))
-    except svc.AgentError as exc:
-        return _fail(exc)
+    return jsonify(ticket_detail(svc.ticket_for(current_user, number)))
 
 
 @bp.route("/api/agent/tickets/<number>/events")
-@role_required(*STAFF)
+@support_staff_required
 def ticket_events(number: str):
-    try:
-        t = svc.ticket_for(current_user, number)
-        after = last_event_id()
-    except (svc.AgentError, ChatError) as exc:
-        return _fail(exc)
-    return event_response([t.conversation_id, None], after, staff=True)
+    t = svc.ticket_for(current_user, number)
+    return event_response([t.conversation_id, None], last_event_id(), staff=True)
 
 
 def _action(fn, *args):
-    try:
-        result = fn(*args)
-    except svc.AgentError as exc:
-        return _fail(exc)
+    result = fn(*args)
     if isinstance(result, Ticket):
         return jsonify(ticket_detail(result))
     return jsonify(result.to_dict() if hasattr(result, "to_dict") else {"ok": True}), 201
 
 
 @bp.route("/api/agent/tickets/<number>/claim", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def claim(number: str):
     return _action(svc.claim, number, current_user)
 
 
 @bp.route("/api/agent/tickets/<number>/messages", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def reply(number: str):
-    try:
-        data = _json()
-    except svc.AgentError as exc:
-        return _fail(exc)
+    data = _json()
     return _action(svc.agent_reply, number, current_user, data.get("text"), data.get("client_id"))
 
 
 @bp.route("/api/agent/tickets/<number>/notes", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def note(number: str):
-    try:
-        text = _json().get("text")
-        svc.add_note(number, current_user, text)
-    except svc.AgentError as exc:
-        return _fail(exc)
+    svc.add_note(number, current_user, _json().get("text"))
     return jsonify({"ok": True}), 201
 
 
 @bp.route("/api/agent/tickets/<number>/typing", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def agent_typing(number: str):
-    try:
-        t = svc.ticket_for(current_user, number)
-    except svc.AgentError as exc:
-        return _fail(exc)
+    t = svc.ticket_for(current_user, number)
     conv = db.session.get(Conversation, t.conversation_id) if t.conversation_id else None
     if conv is not None and conv.status == "live" and t.assignee_id == current_user.id:
         typing(conv, "agent", current_user.first_name)
@@ -173,22 +139,19 @@ def agent_typing(number: str):
 
 
 @bp.route("/api/agent/tickets/<number>/resolve", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def resolve(number: str):
     return _action(svc.resolve, number, current_user)
 
 
 @bp.route("/api/agent/tickets/<number>/handback", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def handback(number: str):
     return _action(svc.hand_back, number, current_user)
 
 
 @bp.route("/api/agent/tickets/<number>/transfer", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def transfer(number: str):
-    try:
-        data = _json()
-    except svc.AgentError as exc:
-        return _fail(exc)
+    data = _json()
     return _action(svc.transfer, number, current_user, data.get("team"), data.get("agent"))

@@ -2,7 +2,6 @@ import sqlalchemy as sa
 from flask import current_app, jsonify, request
 
 from portal.api import bp
-from portal.errors import json_error
 from portal.extensions import db
 from portal.search.services import SearchInputError, search, suggest
 
@@ -24,13 +23,10 @@ def _bounded_int(name: str, default: int, low: int, high: int) -> int:
 
 @bp.route("/api/search")
 def api_search():
-    try:
-        limit = _bounded_int("limit", 10, 1, MAX_LIMIT)
-        page = _bounded_int("page", 1, 1, 1000)
-        found = search(request.args.get("q"), page=page, per_page=limit, doc_type=request.args.get("type") or None,
-                       category=request.args.get("category") or None, source="api")
-    except SearchInputError as exc:
-        return json_error(400, str(exc))
+    limit = _bounded_int("limit", 10, 1, MAX_LIMIT)
+    page = _bounded_int("page", 1, 1, 1000)
+    found = search(request.args.get("q"), page=page, per_page=limit, doc_type=request.args.get("type") or None,
+                   category=request.args.get("category") or None, source="api")
     return jsonify({
         "query": found.query,
         "total": found.total,
@@ -48,10 +44,7 @@ def api_search():
 
 @bp.route("/api/search/suggest")
 def api_suggest():
-    try:
-        hits = suggest(request.args.get("q"), limit=_bounded_int("limit", 8, 1, 20))
-    except SearchInputError as exc:
-        return json_error(400, str(exc))
+    hits = suggest(request.args.get("q"), limit=_bounded_int("limit", 8, 1, 20))
     return jsonify({"suggestions": [{"title": h.title, "url": h.url, "type": h.type} for h in hits]})
 
 

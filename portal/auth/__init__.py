@@ -4,7 +4,7 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def init_app(app) -> None:
-    from portal.auth import views  # noqa: F401  (registers routes on bp)
+    from portal.auth import permissions, views  # noqa: F401  (views registers routes on bp)
     from portal.auth.models import User
     from portal.extensions import db, login_manager
 
@@ -16,4 +16,5 @@ def init_app(app) -> None:
     def load_user(user_id: str):
         return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
+    permissions.init_app(app)
     app.register_blueprint(bp)

@@ -11,9 +11,6 @@ from portal.clock import utcnow
 from portal.extensions import db
 
 ROLES = ("customer", "agent", "moderator", "editor", "supervisor", "admin")
-STAFF_ROLES = frozenset({"agent", "moderator", "editor", "supervisor", "admin"})
-# Who reviews and publishes knowledge-base drafts.
-EDITOR_ROLES = ("editor", "supervisor", "admin")
 
 user_roles = sa.Table(
     "user_roles",
@@ -52,10 +49,6 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *names: str) -> bool:
         return bool(self.role_names & set(names))
-
-    @property
-    def is_staff(self) -> bool:
-        return bool(self.role_names & STAFF_ROLES)
 
     @property
     def first_name(self) -> str:

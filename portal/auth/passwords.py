@@ -2,13 +2,15 @@
 
 from zxcvbn import zxcvbn
 
+from portal.errors import DomainError
+
 MIN_LENGTH = 8
 MAX_LENGTH = 128  # scrypt cost grows with input; refuse absurd sizes early
 MIN_STRENGTH = 2  # zxcvbn score 0-4; 0 and 1 are common or trivially guessed
 
 
-class WeakPassword(ValueError):
-    pass
+class WeakPassword(DomainError):
+    status = 400
 
 
 def check_password_policy(password: str, user_inputs: list[str] | None = None) -> None:

@@ -8,11 +8,12 @@ from email_validator import EmailNotValidError, validate_email
 from portal.auth.models import ROLES, Role, User
 from portal.auth.passwords import check_password_policy
 from portal.clock import utcnow
+from portal.errors import DomainError
 from portal.extensions import db
 
 
-class AccountError(ValueError):
-    pass
+class AccountError(DomainError):
+    status = 400
 
 
 def normalise_email(email: str) -> str:

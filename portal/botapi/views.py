@@ -1,12 +1,12 @@
-"""The bot's handoff intake and its rating step."""
+"""The bot's handoff intake and the customer's rating."""
 
 import sqlalchemy as sa
 from flask import jsonify, request
 
-from portal.agent.services import AgentError, record_rating
 from portal.botapi import bp
 from portal.botapi.auth import service_token_required
 from portal.botapi.tracker import merge_tracker_events
+from portal.chat.satisfaction import record_satisfaction
 from portal.conversations.models import Conversation
 from portal.errors import json_error
 from portal.extensions import csrf, db
@@ -49,21 +49,15 @@ def _ticket_json(ticket) -> dict:
 @csrf.exempt
 @service_token_required
 def bot_satisfaction():
-    """The bot's rating step after an agent resolved: 1 to 5, then an optional comment."""
+    """The customer's rating (1 to 5), posted when it is clicked, and the optional comment,
+    posted later on its own: what a post leaves out is never cleared."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("conversation_id"), str):
         return json_error(400, "Send a JSON object with 'conversation_id'.")
     conv = db.session.scalar(sa.select(Conversation).where(Conversation.public_id == data["conversation_id"]))
-    ticket = open_ticket_for(conv, any_status=True) if conv is not None else None
-    if ticket is None:
-        return json_error(404, "No ticket for this conversation.")
-    rating = data.get("rating")
-    if isinstance(rating, str) and rating.strip().isdigit():
-        rating = int(rating.strip())
-    try:
-        record_rating(ticket, rating if rating is not None else None, data.get("comment"))
-    except AgentError as exc:
-        db.session.rollback()
-        return json_error(400, str(exc))
-    return jsonify({"ticket_number": ticket.number, "rating": ticket.satisfaction_rating,
-                    "comment": ticket.satisfaction_comment})
+    if conv is None:
+        return json_error(404, "No such conversation.")
+    ticket = record_satisfaction(conv, data.get("rating"), data.get("comment"))
+    return jsonify({"conversation_id": conv.public_id, "path": conv.satisfaction_path,
+                    "rating": conv.satisfaction_rating, "comment": conv.satisfaction_comment,
+                    "ticket_number": ticket.number if ticket else None})

@@ -8,6 +8,7 @@ import logging
 from flask import current_app
 
 from portal.chat.rasa_client import BotUnavailable
+from portal.chat.satisfaction import AGENT, ask_for_rating, may_ask_rating
 from portal.conversations.models import Conversation, Message
 from portal.handoff.messages import post_message
 
@@ -27,16 +28,15 @@ RESUME_EVENTS = [
 
 
 def resume_bot(conv: Conversation, ask_rating: bool) -> list[Message]:
-    """Un-pause Rasa's conversation (tracker events API), then let the bot speak."""
+    """Un-pause Rasa's conversation (tracker events API), then let the bot speak. A resolved chat
+    is rated once: a conversation already asked gets the welcome back instead."""
+    if ask_rating and may_ask_rating(conv):
+        return ask_for_rating(conv, AGENT, before=RESUME_EVENTS)
     client = current_app.extensions["rasa"]
     try:
         client.append_events(conv.public_id, RESUME_EVENTS)
-        replies = client.trigger_intent(conv.public_id, "EXTERNAL_agent_done" if ask_rating else "EXTERNAL_handed_back")
+        replies = client.trigger_intent(conv.public_id, "EXTERNAL_handed_back")
     except BotUnavailable as exc:
         log.warning("could not resume the bot for %s: %s", conv.public_id, exc)
-        if not ask_rating:
-            return [post_message(conv, "system", "You're back with our assistant. Ask it anything.")]
-        return [post_message(conv, "system", "How did we do today? Please rate your conversation from 1 (poor) to 5 "
-                         "(great).", payload={"custom": {"rating": True}, "buttons": [
-                             {"title": str(n), "payload": f"/rate{{\"rating\": \"{n}\"}}"} for n in range(1, 6)]})]
+        return [post_message(conv, "system", "You're back with our assistant. Ask it anything.")]
     return [post_message(conv, "bot", r.text, payload=r.payload()) for r in replies if r.text or r.buttons]

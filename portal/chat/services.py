@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import current_app
 
+from portal.chat import satisfaction
 from portal.chat.rasa_client import BotUnavailable
 from portal.conversations.models import Conversation, Message
+from portal.errors import DomainError, NotFound
 from portal.extensions import db
 from portal.handoff import lifecycle
 from portal.handoff.availability import availability_notice
@@ -27,11 +29,11 @@ UNAVAILABLE_TEXT = (
 )
 
 
-class ChatError(ValueError):
+class ChatError(DomainError):
     status = 400
 
 
-class ConversationNotFound(ChatError):
+class ConversationNotFound(ChatError, NotFound):
     status = 404
 
 
@@ -147,10 +149,10 @@ def post_customer_message(conv: Conversation, text: str, page: str = "", user_em
         result.replies.append(note)
         result.assistant_available = False
         return result
-    handoff = None
+    handoff, closing = None, False
     for reply in replies:
         if reply.text or reply.buttons or reply.articles:
-            # A reply that is only a signal (handoff, resolved) is acted on, not shown.
+            # A reply that is only a signal (handoff, resolved, closing) is acted on, not shown.
             stored = Message(conversation=conv, sender="bot", text=reply.text, payload=reply.payload())
             db.session.add(stored)
             result.replies.append(stored)
@@ -158,6 +160,7 @@ def post_customer_message(conv: Conversation, text: str, page: str = "", user_em
             lifecycle.resolve_by_bot(conv)
         if isinstance(reply.custom.get("handoff"), dict):
             handoff = reply.custom["handoff"]
+        closing = closing or reply.custom.get("closing") is True
     db.session.commit()
     if handoff is not None:
         shown = {m.id for m in result.replies} | {message.id}
@@ -165,6 +168,10 @@ def post_customer_message(conv: Conversation, text: str, page: str = "", user_em
         db.session.refresh(conv)
         result.replies += [m for m in conv.messages if m.sender == "system" and m.id not in shown
                            and m.id > message.id]
+    elif closing and conv.status == lifecycle.RESOLVED and satisfaction.may_ask_rating(conv):
+        # The assistant solved the question alone and the customer is leaving: how did it do?
+        result.replies += satisfaction.ask_for_rating(conv, satisfaction.BOT)
+        db.session.commit()
     return result
 
 

@@ -31,9 +31,16 @@ def _any(*patterns: str) -> re.Pattern:
     return re.compile(r"\b(?:" + "|".join(patterns) + r")", re.IGNORECASE)
 
 
+# "You must have been so worried" names their feeling; "you must have entered it wrong" is blame.
+MUST_HAVE_FELT = (r"you must (?:have been|have felt|be|feel) (?:so |really |very )?(?:worried|upset|frustrated|annoyed|"
+                  r"disappointed|stressed|anxious|fed up)")
 PATTERNS = {
     "acknowledge": _any(
-        r"i (?:completely |totally |really )?(?:understand|get (?:it|that|why))", r"i can (?:see|imagine|tell)",
+        r"i (?:completely |totally |really )?(?:understand|get (?:it|that|why))", r"i can (?:imagine|understand)",
+        # "I can see why / how frustrating...", not "I can see your order was shipped".
+        r"i can (?:see|tell) (?:that )?(?:why|how (?:upset|frustrat|annoy|worr|stressful|hard|difficult|much)|"
+        r"(?:you(?:'re| are)|this (?:is|has been)|it(?:'s| has been)) (?:so |really |very )?(?:upset|frustrat|annoy|"
+        r"angry|worr|disappoint|stressful|hard|difficult))", MUST_HAVE_FELT,
         r"i hear you", r"that (?:sounds|must (?:be|have been))", r"(?:it'?s|that'?s) (?:completely |totally )?"
         r"(?:understandable|fair|frustrating|annoying|not (?:ok|okay|right|good enough|acceptable))",
         r"you(?:'re| are) right", r"no wonder", r"i know how", r"you have every (?:reason|right)",
@@ -50,10 +57,10 @@ PATTERNS = {
         r"you should(?:'ve| have)", r"you (?:didn'?t|did not|failed to|forgot to|never) (?:read|check|follow|enter|"
         r"tell|provide|click|say|update)", r"(?:it'?s|that'?s|this is) (?:your|not our|not my) (?:fault|problem)",
         r"as i (?:already |just )?(?:said|told you|explained)", r"if you had (?:read|checked|followed)",
-        r"you must have", r"user error", r"you need to read"),
+        r"you must have (?!been\b|felt\b)", r"user error", r"you need to read"),
 }
 POLICY = _any(r"(?:our|the|company|store) polic(?:y|ies)", r"(?:it'?s|that'?s|this is) (?:against|not in line with)",
-              r"(?:un)?fortunately,? (?:we|i) (?:can'?t|cannot|are unable|am unable|don'?t|do not)",
+              r"unfortunately,? (?:we|i) (?:can'?t|cannot|are unable|am unable|don'?t|do not)",
               r"there'?s nothing (?:i|we) can do", r"(?:we|i) (?:can'?t|cannot) make (?:an )?exceptions?",
               r"rules are rules", r"not (?:allowed|permitted) to")
 HELP = re.compile("|".join(p.pattern for p in (PATTERNS["offer_options"], PATTERNS["apologise"],

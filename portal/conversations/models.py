@@ -35,6 +35,14 @@ class Conversation(db.Model):
     channel: Mapped[str] = mapped_column(sa.String(10), default="chat", server_default="chat")  # CHANNELS
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The customer's rating of the help (1-5), asked at most once (rating_asked_at), for the path
+    # that solved it: "bot" (the assistant alone) or "agent" (a person). Supervisors compare the
+    # two; portal/chat/satisfaction.py owns these fields.
+    satisfaction_rating: Mapped[int | None]
+    satisfaction_comment: Mapped[str] = mapped_column(sa.Text, default="")
+    satisfaction_path: Mapped[str | None] = mapped_column(sa.String(10))
+    rating_asked_at: Mapped[datetime | None]
+    rated_at: Mapped[datetime | None] = mapped_column(index=True)
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id", cascade="all, delete-orphan"
     )

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.auth.models import User
-from portal.auth.permissions import sees_all, team_ids
+from portal.auth.permissions import can, sees_all, team_ids
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.tickets.models import AgentPresence, Ticket
@@ -31,7 +31,7 @@ def agents_online(team_id: int | None) -> int:
     since = utcnow() - timedelta(seconds=current_app.config["PRESENCE_SECONDS"])
     users = db.session.scalars(sa.select(User).join(AgentPresence, AgentPresence.user_id == User.id)
                                .where(AgentPresence.last_seen_at >= since, User.active.is_(True)))
-    return sum(1 for u in users if u.has_role("agent", "supervisor")
+    return sum(1 for u in users if can("take_tickets", user=u)
                and (team_id is None or sees_all(u) or team_id in team_ids(u)))
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from portal.auth.models import User
 from portal.conversations.models import Conversation
-from portal.errors import DomainError
+from portal.errors import Conflict
 from portal.events.feed import publish
 from portal.handoff.messages import post_message
 
@@ -47,7 +47,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
 }
 
 
-class IllegalTransition(DomainError):
+class IllegalTransition(Conflict):
     status = 409
 
 

@@ -13,4 +13,3 @@ def init_app(app) -> None:
     from portal.insight import views  # noqa: F401  (routes)
 
     app.register_blueprint(bp)
-    app.context_processor(views.nav_link)

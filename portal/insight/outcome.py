@@ -5,14 +5,13 @@ person (the conversation's tickets). First-contact resolution: resolved, never r
 no new ticket from the same customer within FCR_DAYS of the resolution (a visitor who was
 not signed in cannot be recognised later, so only the reopening counts for them).
 
-Ratings: each path names where its ratings are stored (RATING_SOURCES). A person's are on the
-ticket; a rating of a conversation the bot solved alone is read from
-``Conversation.satisfaction_rating`` when that column exists.
+Ratings are the conversation's, with the path the customer was asked about
+(``Conversation.satisfaction_path``, owned by portal/chat/satisfaction.py): one grouped query
+compares the bot with people.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -35,35 +34,16 @@ class Resolution:
     reopened: int | None = 0  # None: this path has no reopening (a bot-solved chat has no ticket)
 
 
-def _ticket_ratings(s: Scope) -> sa.Select | None:
-    return sa.select(Ticket.satisfaction_rating.label("rating")).where(*ticket_scope(s))
-
-
-def _bot_ratings(s: Scope) -> sa.Select | None:
-    column = getattr(Conversation, "satisfaction_rating", None)
-    if column is None:  # not stored yet: the path shows no ratings rather than borrowed ones
-        return None
-    return sa.select(column.label("rating")).where(*conversation_scope(s), bot_alone(s))
-
-
-RATING_SOURCES: dict[str, Callable[[Scope], sa.Select | None]] = {
-    "bot": _bot_ratings,
-    "agent": _ticket_ratings,
-}
-
-
 def satisfaction(s: Scope) -> dict[str, dict[int, int]]:
-    """{path: {rating: count}}, one grouped query per path."""
-    out = {}
-    for path, source in RATING_SOURCES.items():
-        ratings = source(s)
-        counts = dict.fromkeys(RATINGS, 0)
-        if ratings is not None:
-            rating = ratings.subquery().c.rating
-            for value, n in db.session.execute(sa.select(rating, sa.func.count()).where(rating.in_(RATINGS))
-                                               .group_by(rating)).all():
-                counts[int(value)] = n
-        out[path] = counts
+    """{path: {rating: count}} for the conversations started in the range."""
+    c = Conversation
+    out = {path: dict.fromkeys(RATINGS, 0) for path in PATHS}
+    rows = db.session.execute(sa.select(c.satisfaction_path, c.satisfaction_rating, sa.func.count())
+                              .where(*conversation_scope(s), c.satisfaction_path.in_(tuple(PATHS)),
+                                     c.satisfaction_rating.in_(RATINGS))
+                              .group_by(c.satisfaction_path, c.satisfaction_rating)).all()
+    for path, rating, n in rows:
+        out[path][int(rating)] = n
     return out
 
 

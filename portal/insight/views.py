@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask import Response, abort, render_template, request
-from flask_login import current_user
 
-from portal.auth.permissions import role_required
+from portal.auth.permissions import permission_required
 from portal.clock import utcnow
 from portal.conversations.models import CHANNELS
 from portal.insight import bp
@@ -14,15 +13,9 @@ from portal.insight.sections import SECTIONS, build
 from portal.insight.tables import to_csv
 from portal.tickets.models import TEAMS
 
-MANAGERS = ("supervisor", "admin")
-
-
-def nav_link() -> dict:
-    return {"supervisor_link": bool(current_user.is_authenticated and current_user.has_role(*MANAGERS))}
-
 
 @bp.get("/supervisor")
-@role_required(*MANAGERS)
+@permission_required("supervise")
 def dashboard():
     choices = {"teams": TEAMS, "channels": {c: CHANNEL_NAMES[c] for c in CHANNELS}}
     try:
@@ -34,7 +27,7 @@ def dashboard():
 
 
 @bp.get("/supervisor/export/<section>.csv")
-@role_required(*MANAGERS)
+@permission_required("supervise")
 def export(section: str):
     if section not in SECTIONS:
         abort(404)

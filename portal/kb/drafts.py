@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from portal.clock import utcnow
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.kb.models import CATEGORY_NAMES, Article
 from portal.kb.services import clear_page_cache, get_or_create_category, render_article_body
@@ -15,7 +16,7 @@ from portal.kb.services import clear_page_cache, get_or_create_category, render_
 MAX_TAGS = 8
 
 
-class DraftError(ValueError):
+class DraftError(DomainError):
     status = 400
 
 

@@ -15,6 +15,7 @@ import yaml
 from flask import current_app
 from markupsafe import Markup, escape
 
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.kb.models import CATEGORY_NAMES, Article, ArticleVote, Category
 from portal.markdown import plain_text, render_markdown
@@ -28,12 +29,14 @@ _MD_LINK = re.compile(r"\]\(([a-z0-9-]+)\.md(#[\w-]+)?\)")
 RENDER_VERSION = "1"
 
 
-class ArticleFileError(ValueError):
-    pass
+class ArticleFileError(DomainError):
+    """An article file `kb sync` cannot read; it is skipped and reported, never shown to a visitor."""
+
+    status = 422
 
 
-class KnowledgeBaseError(ValueError):
-    pass
+class KnowledgeBaseError(DomainError):
+    status = 400
 
 
 @dataclass

@@ -2,13 +2,13 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.auth.permissions import is_staff
+from portal.auth.permissions import can, editor_required
+from portal.errors import answer_refusals_with, flash_and_return_to
 from portal.extensions import db
 from portal.kb import bp
 from portal.kb.forms import VoteForm
 from portal.kb.models import Article, Category
 from portal.kb.services import (
-    KnowledgeBaseError,
     article_page,
     categories_with_counts,
     find_vote,
@@ -55,7 +55,7 @@ def article(slug: str):
     user_id, visitor = (current_user.id, None) if current_user.is_authenticated else (None, visitor_id(create=False))
     return render_template(
         "kb/article.html", article=art, form=VoteForm(),
-        my_vote=find_vote(art, user_id, visitor), counts=vote_counts(art) if is_staff() else None,
+        my_vote=find_vote(art, user_id, visitor), counts=vote_counts(art) if can("see_vote_counts") else None,
     )
 
 
@@ -69,45 +69,33 @@ def vote(slug: str):
                 flash(message, "error")
         return render_template(
             "kb/article.html", article=art, form=form, my_vote=None,
-            counts=vote_counts(art) if is_staff() else None,
+            counts=vote_counts(art) if can("see_vote_counts") else None,
         ), 400
     user_id, visitor = _voter()
-    try:
-        record_vote(art, form.helpful.data == "yes", form.comment.data or "", user_id, visitor)
-    except KnowledgeBaseError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("kb.article", slug=slug)), 303
+    answer_refusals_with(flash_and_return_to(url_for("kb.article", slug=slug)))
+    record_vote(art, form.helpful.data == "yes", form.comment.data or "", user_id, visitor)
     flash("Thank you, your feedback helps us improve this article.", "success")
     return redirect(url_for("kb.article", slug=slug, _anchor="feedback"), 303)
 
 
 # ---- drafts: editors review articles written in the portal (promoted community answers) ----
 
-def _editor_only():
-    from portal.auth.models import EDITOR_ROLES
-
-    if not current_user.is_authenticated:
-        abort(401)
-    if not current_user.has_role(*EDITOR_ROLES):
-        abort(403)
-
-
 @bp.route("/kb/drafts")
+@editor_required
 def drafts():
     from portal.kb.drafts import drafts as list_drafts
     from portal.kb.forms import ActionForm
 
-    _editor_only()
     return render_template("kb/drafts.html", drafts=list_drafts(), action=ActionForm())
 
 
 @bp.route("/kb/drafts/<int:article_id>", methods=["GET", "POST"])
+@editor_required
 def draft(article_id: int):
     from portal.kb.drafts import DraftError, get_draft, publish, save_draft
     from portal.kb.forms import DraftForm
     from portal.kb.models import CATEGORY_NAMES
 
-    _editor_only()
     art = get_draft(article_id) or abort(404)
     form = DraftForm(obj=None if request.method == "POST" else art)
     form.category.choices = list(CATEGORY_NAMES.items())
@@ -134,16 +122,12 @@ def draft(article_id: int):
 
 
 @bp.route("/kb/drafts/<int:article_id>/discard", methods=["POST"])
+@editor_required
 def discard_draft(article_id: int):
-    from portal.kb.drafts import DraftError, discard, get_draft
+    from portal.kb.drafts import discard, get_draft
 
-    _editor_only()
     art = get_draft(article_id) or abort(404)
-    try:
-        discard(art)
-    except DraftError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("kb.draft", article_id=article_id), 303)
+    answer_refusals_with(flash_and_return_to(url_for("kb.draft", article_id=article_id)))
+    discard(art)
     flash("Draft discarded.", "success")
     return redirect(url_for("kb.drafts"), 303)

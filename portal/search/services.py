@@ -6,6 +6,7 @@ import logging
 
 from flask import current_app
 
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.search.backend import SearchHit, SearchResults
 from portal.search.models import SearchMiss
@@ -20,8 +21,8 @@ def doc_types() -> tuple[str, ...]:
     return registered_types()
 
 
-class SearchInputError(ValueError):
-    pass
+class SearchInputError(DomainError):
+    status = 400
 
 
 def backend():

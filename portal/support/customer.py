@@ -15,6 +15,7 @@ from portal.auth.models import User
 from portal.chat.services import start_conversation, validate_text
 from portal.clock import utcnow
 from portal.conversations.models import Conversation, Message
+from portal.errors import Conflict, NotFound
 from portal.extensions import db
 from portal.handoff.messages import customer_message
 from portal.handoff.tickets import relay_customer_reply
@@ -26,11 +27,11 @@ class CustomerTicketError(TicketError):
     status = 400
 
 
-class NoSuchTicket(CustomerTicketError):
+class NoSuchTicket(CustomerTicketError, NotFound):
     status = 404
 
 
-class TicketClosed(CustomerTicketError):
+class TicketClosed(CustomerTicketError, Conflict):
     status = 409
 
 

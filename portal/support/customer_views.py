@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, flash, has_request_context, redirect, render_template, url_for
+from flask import current_app, flash, has_request_context, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -19,14 +19,10 @@ from portal.tickets.models import Ticket
 from portal.visitor import current_owner
 
 log = logging.getLogger(__name__)
-STAFF_TICKET_ROLES = ("agent", "supervisor", "admin")
 
 
 def _my_ticket_or_404(number: str) -> Ticket:
-    try:
-        return customer.customer_ticket(number, *current_owner(create=False))
-    except customer.NoSuchTicket:
-        abort(404)
+    return customer.customer_ticket(number, *current_owner(create=False))  # NoSuchTicket: the error handler answers 404
 
 
 @bp.route("/tickets")
@@ -70,7 +66,6 @@ def my_tickets_nav() -> dict:
     """The nav's "My tickets" badge: tickets with an agent's reply the customer hasn't opened."""
     if not has_request_context():
         return {}
-    staff_link = current_user.is_authenticated and current_user.has_role(*STAFF_TICKET_ROLES)
     user_id, visitor = current_owner(create=False)
     count = 0
     if user_id is not None or visitor:
@@ -79,4 +74,4 @@ def my_tickets_nav() -> dict:
         except SQLAlchemyError:  # the error page for a database failure must still render
             db.session.rollback()
             log.exception("could not count unread tickets")
-    return {"my_tickets_unread": count, "staff_tickets_link": staff_link}
+    return {"my_tickets_unread": count}

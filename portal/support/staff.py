@@ -16,8 +16,10 @@ from sqlalchemy.orm import selectinload
 
 from portal.agent import services as agent_svc
 from portal.auth.models import Role, User
+from portal.auth.permissions import TICKET_ASSIGNEES, can
 from portal.chat.bot_resume import resume_bot
 from portal.clock import utcnow
+from portal.errors import Conflict
 from portal.events.feed import publish
 from portal.extensions import db
 from portal.handoff import lifecycle
@@ -26,14 +28,13 @@ from portal.tickets.models import PRIORITIES, STATUS_FLOW, TICKET_STATUSES, Cann
 from portal.tickets.services import TicketError
 
 PER_PAGE = 25
-ASSIGNABLE_ROLES = ("agent", "supervisor")
 
 
 class WorkflowError(TicketError):
     status = 400
 
 
-class TransitionRefused(WorkflowError):
+class TransitionRefused(WorkflowError, Conflict):
     status = 409
 
 
@@ -112,7 +113,7 @@ def teams() -> list[Team]:
 
 def staff_members(active_only: bool = True) -> list[User]:
     """People a ticket can be assigned to: agents and supervisors."""
-    query = (sa.select(User).join(User.roles).where(Role.name.in_(ASSIGNABLE_ROLES))
+    query = (sa.select(User).join(User.roles).where(Role.name.in_(TICKET_ASSIGNEES))
              .order_by(User.name, User.email).distinct())
     if active_only:
         query = query.where(User.active.is_(True))
@@ -276,7 +277,7 @@ def assign(ticket: Ticket, actor: User, assignee_id: int | None) -> bool:
     target = None
     if assignee_id is not None:
         target = db.session.get(User, assignee_id)
-        if target is None or not target.active or not target.has_role(*ASSIGNABLE_ROLES):
+        if target is None or not target.active or not can("take_tickets", user=target):
             raise WorkflowError("Choose an active agent or supervisor.")
     if ticket.assignee_id == (target.id if target else None):
         return False

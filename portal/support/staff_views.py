@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.agent import services as agent_svc
-from portal.auth.permissions import role_required
+from portal.auth.permissions import permission_required, support_staff_required
 from portal.extensions import db
 from portal.support import bp, staff
 from portal.support.forms import (
@@ -26,15 +26,9 @@ from portal.support.forms import (
 )
 from portal.tickets.models import STATUS_FLOW, CannedResponse, Ticket
 
-STAFF = ("agent", "supervisor", "admin")
-MANAGERS = ("supervisor", "admin")
-
 
 def _ticket_or_404(number: str) -> Ticket:
-    try:
-        return agent_svc.ticket_for(current_user, number)
-    except agent_svc.NotFound:
-        abort(404)
+    return agent_svc.ticket_for(current_user, number)  # NotFound: the error handler answers 404
 
 
 def _people(active_only: bool = True) -> dict[str, str]:
@@ -48,7 +42,7 @@ def _see_ticket(number: str):
 # ---- the list --------------------------------------------------------------------------------
 
 @bp.route("/staff/tickets")
-@role_required(*STAFF)
+@support_staff_required
 def staff_tickets():
     form = TicketFilterForm(formdata=request.args)
     form.team.choices = {"": "Any team", **{t.slug: t.name for t in staff.teams()}}
@@ -88,13 +82,13 @@ def _refused(ticket: Ticket, form, field, exc: Exception, name: str):
 
 
 @bp.route("/staff/tickets/<number>")
-@role_required(*STAFF)
+@support_staff_required
 def staff_ticket(number: str):
     return _render_ticket(_ticket_or_404(number))
 
 
 @bp.route("/staff/tickets/<number>/status", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def staff_ticket_status(number: str):
     ticket = _ticket_or_404(number)
     form = StatusForm()
@@ -109,7 +103,7 @@ def staff_ticket_status(number: str):
 
 
 @bp.route("/staff/tickets/<number>/priority", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def staff_ticket_priority(number: str):
     ticket = _ticket_or_404(number)
     form = PriorityForm()
@@ -121,7 +115,7 @@ def staff_ticket_priority(number: str):
 
 
 @bp.route("/staff/tickets/<number>/assign", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def staff_ticket_assign(number: str):
     ticket = _ticket_or_404(number)
     form = AssignForm()
@@ -138,7 +132,7 @@ def staff_ticket_assign(number: str):
 
 
 @bp.route("/staff/tickets/<number>/notes", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def staff_ticket_note(number: str):
     ticket = _ticket_or_404(number)
     form = NoteForm()
@@ -153,7 +147,7 @@ def staff_ticket_note(number: str):
 
 
 @bp.route("/staff/tickets/<number>/reply", methods=["POST"])
-@role_required(*STAFF)
+@support_staff_required
 def staff_ticket_reply(number: str):
     ticket = _ticket_or_404(number)
     form = ReplyForm()
@@ -190,7 +184,7 @@ def _save(form: CannedForm, row: CannedResponse | None) -> CannedResponse | None
 
 
 @bp.route("/staff/canned", methods=["GET", "POST"])
-@role_required(*MANAGERS)
+@permission_required("manage_canned_responses")
 def canned_list():
     form = CannedForm()
     form.team.choices = _team_choices()
@@ -203,7 +197,7 @@ def canned_list():
 
 
 @bp.route("/staff/canned/<int:canned_id>/edit", methods=["GET", "POST"])
-@role_required(*MANAGERS)
+@permission_required("manage_canned_responses")
 def canned_edit(canned_id: int):
     row = _canned_or_404(canned_id)
     form = CannedForm() if request.method == "POST" else CannedForm(
@@ -216,7 +210,7 @@ def canned_edit(canned_id: int):
 
 
 @bp.route("/staff/canned/<int:canned_id>/delete", methods=["POST"])
-@role_required(*MANAGERS)
+@permission_required("manage_canned_responses")
 def canned_delete(canned_id: int):
     row = _canned_or_404(canned_id)
     form = DeleteForm()

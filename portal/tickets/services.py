@@ -11,6 +11,7 @@ from flask import current_app
 
 from bot.order_numbers import find_order_number, normalise_order_number
 from portal.clock import utcnow
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.tickets.models import Team, Ticket, TicketEvent
 
@@ -35,8 +36,8 @@ WANTS = {
 }
 
 
-class TicketError(ValueError):
-    pass
+class TicketError(DomainError):
+    status = 400
 
 
 def priority_for(reason: str, level: str | None) -> str:

@@ -81,6 +81,19 @@ def stored_tracker_events(stack, conversation_id: str) -> int:
         engine.dispose()
 
 
+def conversation_rating(stack, conversation_id: str) -> tuple:
+    """(rating, comment, path, rated) as the portal stored them on the conversation."""
+    engine = engine_for(stack.database_url)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(sa.text(
+                "SELECT satisfaction_rating, satisfaction_comment, satisfaction_path, rated_at IS NOT NULL "
+                "FROM chat_conversations WHERE public_id = :p"), {"p": conversation_id}).one()
+            return tuple(row)
+    finally:
+        engine.dispose()
+
+
 def as_json(value):
     import json
 
@@ -153,6 +166,30 @@ def test_a_how_to_question_is_answered_by_articles_and_resolved_by_self_service(
     transcript = customer.transcript()
     assert transcript["status"] == "resolved"
     assert ticket_row(stack, customer.conversation_id) is None
+
+
+def test_a_customer_the_bot_helped_alone_is_asked_once_and_their_click_is_kept(stack):
+    customer = Customer(stack.portal_url)
+    customer.say("How do I reset my password? I can't log in")
+    solved = customer.say("/affirm", label="That solved it")
+    assert solved["status"] == "resolved" and not any("rate" in t for t in texts(solved))
+    leaving = customer.say("/deny", label="No, that's all")
+    asked = leaving["replies"][-1]
+    assert "1 (poor) to 5 (great)" in asked["text"] and len(asked["buttons"]) == 5, texts(leaving)
+    assert "our team" not in asked["text"]  # worded for the assistant, not for a person
+    tracker = stack.rasa_tracker(customer.conversation_id)
+    assert tracker["active_loop"].get("name") == "satisfaction_form" and tracker["slots"]["rating_for"] == "bot"
+
+    customer.say('/rate{"rating": "5"}', label="5")  # and the customer leaves
+    assert conversation_rating(stack, customer.conversation_id) == (5, "", "bot", True)
+    assert ticket_row(stack, customer.conversation_id) is None
+
+    customer.say("/deny", label="No, that's all")  # back later: no comment, then goodbye again
+    again = customer.say("/goodbye", label="Bye")
+    assert not any("rate" in t for t in texts(again)), texts(again)
+    asked_in_all = [m for m in customer.transcript()["messages"] if "1 (poor) to 5 (great)" in m["text"]]
+    assert len(asked_in_all) == 1
+    assert conversation_rating(stack, customer.conversation_id) == (5, "", "bot", True)
 
 
 def test_an_answered_community_thread_that_fits_better_is_offered_first(stack):
@@ -243,6 +280,8 @@ def test_an_agent_takes_over_the_bot_stays_quiet_then_asks_for_a_rating(stack):
     assert "1 (poor) to 5 (great)" in asked["text"] and len(asked["buttons"]) == 5
     comment_q = customer.say('/rate{"rating": "4"}', label="4")
     assert any("comment" in t or "tell us" in t or "know" in t for t in texts(comment_q)), texts(comment_q)
+    # Stored on the click, before any comment: a customer who leaves now has still rated.
+    assert conversation_rating(stack, customer.conversation_id) == (4, "", "agent", True)
     customer.say("Alex sorted it quickly, thank you")
     row = ticket_row(stack, customer.conversation_id)
     engine = engine_for(stack.database_url)

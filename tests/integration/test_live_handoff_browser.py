@@ -1,8 +1,9 @@
 """A live handoff in two browsers against the real stack: an anonymous customer in the
 widget, and an agent with /agent open. The angry customer is handed off by the real bot;
 the ticket appears in the agent's queue without a reload; the agent claims, both sides
-chat live (messages and typing notices), the agent resolves, and the bot's rating
-question comes back to the customer, whose rating reaches the ticket."""
+chat live (messages and typing notices), the agent resolves (the chat turns read-only in the
+console), and the bot's rating question comes back to the customer, whose click reaches the
+ticket and the console at once, before any comment."""
 
 from __future__ import annotations
 
@@ -157,12 +158,20 @@ def test_an_angry_customer_is_handed_to_an_agent_chats_live_and_rates_the_help(n
     # Resolved: the bot is back and asks for a rating, which the customer gives with a button.
     console.get_by_role("button", name="Resolve").click()
     expect(widget.locator(".msg-system", has_text="marked this as resolved")).to_be_visible()
+    # The resolved chat is read-only for the agent: no reply box, no Send, no suggested replies.
+    expect(composer).to_be_disabled()
+    expect(console.get_by_role("button", name="Send", exact=True)).to_be_disabled()
+    expect(console.locator("[data-suggestions-box]")).to_be_hidden()
+    expect(console.locator("[data-composer-hint]")).to_have_text("Resolved: this chat is read-only.")
     question = widget.locator(".msg-bot", has_text=re.compile(r"\brate\b", re.I)).last
     expect(question).to_be_visible()
     question.get_by_role("button", name="4", exact=True).click()
     expect(widget.locator(".msg-customer").last).to_have_text("4")
     # Then it asks for an optional comment (with a "No, that's all" button), and thanks them.
     expect(widget.locator(".msg-bot").last.get_by_role("button", name="No, that's all")).to_be_visible()
+    # The click alone is stored (a customer who leaves now has rated), and the console shows it live.
+    assert rating_of(agent, number) == {"rating": 4, "comment": ""}
+    expect(console.locator("[data-satisfaction]")).to_have_text("Customer rating: 4/5")
     bot_replies = widget.locator(".msg-bot").count()
     say(widget, "Alex sorted it out quickly, thank you")
     expect(widget.locator(".msg-bot")).to_have_count(bot_replies + 1)
@@ -172,6 +181,15 @@ def test_an_angry_customer_is_handed_to_an_agent_chats_live_and_rates_the_help(n
     assert "sorted it out quickly" in satisfaction["comment"]
     assert "R-7781" not in widget.locator(".chat-log").inner_text()
     expect(transcript).to_contain_text(re.compile(r"\brate\b", re.I))  # the agent saw the bot take over
+    expect(console.locator("[data-satisfaction]")).to_contain_text("sorted it out quickly")  # the comment, live
+
+    # Opened again later, the resolved chat is still read-only, with its rating.
+    agent.reload()
+    expect(console.locator("[data-ticket-title]")).to_contain_text(number)
+    expect(console.locator("[data-satisfaction]")).to_contain_text("Customer rating: 4/5")
+    expect(console.locator("#agent-reply")).to_be_disabled()
+    expect(console.get_by_role("button", name="Send", exact=True)).to_be_disabled()
+    expect(console.locator("[data-suggestions-box]")).to_be_hidden()
 
 
 def test_without_event_source_the_console_and_the_widget_poll(new_page):

@@ -4,15 +4,15 @@ worked out by hand (tests/portal/test_insight.py has the arithmetic beside each 
 Range 2026-03-01 .. 2026-03-07, judged at NOW (2026-03-10 00:00 UTC).
 
 conv  day    channel  who     path                    ticket (team, reason)
-C1    03-01  chat     casey   bot alone               -
-C2    03-01  chat     visitor bot alone               -
-C3    03-02  chat     casey   person                  T3 billing angry, resolved; casey's T5 follows in 7 days
-C4    03-02  chat     robin   person                  T4 technical requested_human, resolved, reopened, resolved
-C7    03-04  chat     visitor person                  T7 billing bot_failing, resolved (first contact)
+C1    03-01  chat     casey   bot alone, rated 4      -
+C2    03-01  chat     visitor bot alone, rated 5      -
+C3    03-02  chat     casey   person, rated 5         T3 billing angry, resolved; casey's T5 follows in 7 days
+C4    03-02  chat     robin   person, rated 2         T4 technical requested_human, resolved, reopened, resolved
+C7    03-04  chat     visitor person, rated 4         T7 billing bot_failing, resolved (first contact)
 C5    03-05  message  casey   left a message          T5 general left_message, claimed, never resolved
 C6    03-06  forum    robin   forum thread            T6 technical forum_thread, never answered
 C8    03-07  chat     casey   nothing scored          -
-and outside the range: C0 on 02-28 (bot alone) and T9 on 03-08.
+and outside the range: C0 on 02-28 (bot alone, rated 1) and T9 on 03-08.
 """
 
 from __future__ import annotations
@@ -40,11 +40,15 @@ def filters(team: str | None = None, channel: str | None = None, now: datetime =
 
 
 def conversation(created: datetime, user=None, visitor: str | None = None, channel: str = "chat",
-                 resolution: str = "", scores=(), last_activity: datetime | None = None) -> Conversation:
-    """A conversation and its customer messages, one a minute, with (score, level) each."""
+                 resolution: str = "", scores=(), last_activity: datetime | None = None,
+                 rated: tuple[str, int] | None = None) -> Conversation:
+    """A conversation and its customer messages, one a minute, with (score, level) each;
+    ``rated``: the path the customer rated and the rating."""
+    path, rating = rated or (None, None)
     conv = Conversation(user_id=user.id if user else None, visitor_id=visitor, channel=channel,
                         resolution=resolution, status="resolved" if resolution == "self_service" else "bot",
-                        created_at=created, last_activity_at=last_activity or created + timedelta(minutes=5))
+                        created_at=created, last_activity_at=last_activity or created + timedelta(minutes=5),
+                        satisfaction_path=path, satisfaction_rating=rating)
     db.session.add(conv)
     for i, (score, level) in enumerate(scores):
         db.session.add(Message(conversation=conv, sender="customer", text=f"message {i}", created_at=created
@@ -85,12 +89,15 @@ def history() -> dict:
     robin = person("robin@example.com", name="Robin Roe")
     calm, annoyed, frustrated, angry = "calm", "annoyed", "frustrated", "angry"
 
-    conversation(at(28, 23, 59, month=2), user=robin, resolution="self_service", scores=[(0.9, angry)])  # C0
-    conversation(at(1, 10), user=casey, resolution="self_service", scores=[(0.20, calm), (0.10, calm)])  # C1
-    conversation(at(1, 12), visitor="v1", resolution="self_service", scores=[(0.05, calm)])  # C2
-    c3 = conversation(at(2, 9), user=casey, scores=[(0.50, annoyed), (0.90, angry), (0.40, annoyed)])
-    c4 = conversation(at(2, 15), user=robin, scores=[(0.30, annoyed), (0.35, annoyed)])
-    c7 = conversation(at(4, 10), visitor="v2", scores=[(0.70, frustrated), (0.20, calm)])
+    conversation(at(28, 23, 59, month=2), user=robin, resolution="self_service", scores=[(0.9, angry)],
+                 rated=("bot", 1))  # C0
+    conversation(at(1, 10), user=casey, resolution="self_service", scores=[(0.20, calm), (0.10, calm)],
+                 rated=("bot", 4))  # C1
+    conversation(at(1, 12), visitor="v1", resolution="self_service", scores=[(0.05, calm)], rated=("bot", 5))  # C2
+    c3 = conversation(at(2, 9), user=casey, scores=[(0.50, annoyed), (0.90, angry), (0.40, annoyed)],
+                      rated=("agent", 5))
+    c4 = conversation(at(2, 15), user=robin, scores=[(0.30, annoyed), (0.35, annoyed)], rated=("agent", 2))
+    c7 = conversation(at(4, 10), visitor="v2", scores=[(0.70, frustrated), (0.20, calm)], rated=("agent", 4))
     c5 = conversation(at(5, 20), user=casey, channel="message", scores=[(0.60, frustrated)])
     c6 = conversation(at(6, 11), user=robin, channel="forum", scores=[(0.20, calm)])
     conversation(at(7, 23, 30), user=casey)  # C8: the bot only, nothing the customer said was scored

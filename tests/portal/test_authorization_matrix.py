@@ -2,7 +2,7 @@
 
 One row per endpoint; each row is tried by every role, on a ticket of the agent's team and
 on one of another team (or, for customer endpoints, on the caller's own ticket and on
-someone else's). A refused request, whatever its method, must leave the database as it was;
+someone else's; for the trainer's attempts, on the caller's own attempt and a colleague's). A refused request, whatever its method, must leave the database as it was;
 an allowed state-changing one must change something (so the "nothing changed" is real).
 """
 
@@ -17,18 +17,29 @@ from portal.auth.models import User
 from portal.conversations.models import ChatEvent, Conversation, Message
 from portal.extensions import db
 from portal.tickets.models import AgentPresence, CannedResponse, Ticket, TicketEvent
+from portal.training import services as training
+from portal.training.models import Attempt, AttemptTurn, Persona
 from tests.portal.ticket_builders import handoff, page_token, person, sign_in, ticket_app
 
-ROLES = ("anonymous", "customer", "agent", "moderator", "supervisor", "admin")
+ROLES = ("anonymous", "customer", "agent", "moderator", "editor", "supervisor", "admin")
 EMAILS = {"customer": "casey@example.com", "agent": "ann@example.com", "moderator": "mo@example.com",
-          "supervisor": "sue@example.com", "admin": "ada@example.com"}
+          "editor": "ed@example.com", "supervisor": "sue@example.com", "admin": "ada@example.com"}
+PERSONA_FORM = {
+    "name": "Olive Grant", "scenario": "refund_demand", "problem": "Olive's kettle died after a week.",
+    "opening": "My kettle died after a week. I want a refund.", "mood": "0.6", "calmed": "0.2", "escalated": "0.95",
+    "patience": "2", "max_turns": "5", "calm_acknowledge": "0.12", "calm_offer_options": "0.15",
+    "inflame_blame": "0.3", "lines_calm": "Thanks.\nGreat.", "lines_annoyed": "OK.\nGo on.",
+    "lines_frustrated": "Why is this so hard?\nIt's a kettle.", "lines_angry": "Refund NOW.\nUseless.",
+    "ending_calmed": "Sorted, thanks.", "ending_escalated": "Get me a manager.", "ending_abandoned": "Forget it.",
+}
 
 
 @dataclass(frozen=True)
 class Endpoint:
     method: str
-    path: str  # {number}, {conversation}, {canned} are filled per target
+    path: str  # {number}, {conversation}, {canned}, {agent} are filled per target
     scope: str  # staff | ticket (a staff ticket endpoint) | manager | anyone | owner (the customer's own)
+    # | practice (a trainer's attempt: the caller's own, or a colleague's)
     ok: int  # the status when allowed
     body: dict | None = None
     form: bool = False  # an HTML form post (else JSON)
@@ -76,10 +87,21 @@ ENDPOINTS = [
     Endpoint("POST", "/staff/canned/{canned}/edit", "manager", 303, body={"title": "New", "body": "New", "team": ""},
              form=True, changes=True),
     Endpoint("POST", "/staff/canned/{canned}/delete", "manager", 303, form=True, changes=True),
+    Endpoint("GET", "/coaching", "staff", 200),
+    Endpoint("GET", "/supervisor/agents", "manager", 200),
+    Endpoint("GET", "/supervisor/agents/{agent}", "manager", 200),
     Endpoint("GET", "/tickets", "anyone", 200),
     Endpoint("GET", "/tickets/{number}", "owner", 200),
     Endpoint("POST", "/tickets/{number}/reply", "owner", 303, body={"text": "Any news?"}, form=True, changes=True),
     Endpoint("GET", "/api/chat/conversations/{conversation}/events", "owner", 200),
+    Endpoint("GET", "/training", "staff", 200),
+    Endpoint("POST", "/training/attempts", "staff", 303, body={"persona": "{persona}"}, form=True, changes=True),
+    Endpoint("GET", "/training/attempts/{attempt}", "practice", 200),
+    Endpoint("POST", "/training/attempts/{attempt}/replies", "practice", 303, body={"reply": "Sorry.", "send": "1"},
+             form=True, changes=True),
+    Endpoint("GET", "/training/team", "manager", 200),
+    Endpoint("GET", "/training/personas/new", "manager", 200),
+    Endpoint("POST", "/training/personas/new", "manager", 303, body=PERSONA_FORM, form=True, changes=True),
     Endpoint("GET", "/supervisor", "manager", 200),
     *(Endpoint("GET", f"/supervisor/export/{section}.csv", "manager", 200)
       for section in ("volume", "self-service", "escalation", "speed", "outcome", "mood")),
@@ -87,15 +109,20 @@ ENDPOINTS = [
 
 
 def targets(endpoint: Endpoint) -> tuple[str, ...]:
-    return {"ticket": ("team", "other_team"), "owner": ("own", "someone_elses")}.get(endpoint.scope, ("none",))
+    return {"ticket": ("team", "other_team"), "owner": ("own", "someone_elses"),
+            "practice": ("own", "colleagues")}.get(endpoint.scope, ("none",))
 
 
 def expected(endpoint: Endpoint, role: str, target: str) -> int | str:
-    if endpoint.scope in ("staff", "ticket", "manager"):
+    if endpoint.scope in ("staff", "ticket", "manager", "practice"):
         if role == "anonymous":
             return "login" if endpoint.html else 401
-        if role in ("customer", "moderator") or (endpoint.scope == "manager" and role == "agent"):
+        if role in ("customer", "moderator", "editor") or (endpoint.scope == "manager" and role == "agent"):
             return 403
+        if endpoint.scope == "practice" and target == "colleagues":
+            if role == "agent":
+                return 404  # no hint that a colleague's attempt exists
+            return endpoint.ok if endpoint.method == "GET" else 403  # supervisors review, only the trainee replies
         if role == "agent" and target == "other_team":
             return 404  # no hint that another team's ticket exists
         return endpoint.ok
@@ -115,6 +142,7 @@ def world(make_app, monkeypatch):
             "agent": person("ann@example.com", ["agent"], "Ann Agent", teams=["billing"]).id,
             "tom": person("tom@example.com", ["agent"], "Tom Tech", teams=["technical"]).id,
             "moderator": person("mo@example.com", ["moderator"], "Mo Mod").id,
+            "editor": person("ed@example.com", ["editor"], "Ed Editor").id,
             "supervisor": person("sue@example.com", ["supervisor"], "Sue Super").id,
             "admin": person("ada@example.com", ["admin"], "Ada Admin").id,
         }
@@ -127,8 +155,9 @@ def world(make_app, monkeypatch):
     return app, ids, clients
 
 
-def build_target(endpoint: Endpoint, target: str, ids: dict) -> dict:
-    """A fresh ticket (or canned response) for one call, so calls never see each other's changes."""
+def build_target(endpoint: Endpoint, target: str, ids: dict, role: str) -> dict:
+    """A fresh ticket (or canned response, or trainer's attempt) for one call, so calls never see
+    each other's changes."""
     user = lambda key: db.session.get(User, ids[key])  # noqa: E731
     if endpoint.scope == "ticket":
         team_ticket = target == "team"
@@ -146,8 +175,12 @@ def build_target(endpoint: Endpoint, target: str, ids: dict) -> dict:
     canned = CannedResponse(title="Thanks", body="Thanks, {customer_first_name}.")
     db.session.add(canned)
     db.session.commit()
+    training.ensure_built_in()
+    persona = db.session.scalar(sa.select(Persona).where(Persona.slug == "billing-error-dana"))
+    trainee = user("tom" if target == "colleagues" else role if role != "anonymous" else "agent")
     return {"number": ticket.number if ticket else "", "canned": canned.id,
-            "conversation": ticket.conversation.public_id if ticket else ""}
+            "conversation": ticket.conversation.public_id if ticket else "", "agent": ids["agent"],
+            "persona": persona.id, "attempt": training.start_attempt(trainee, persona).id}
 
 
 def snapshot() -> dict:
@@ -159,8 +192,9 @@ def snapshot() -> dict:
         "conversations": sorted((c.id, c.status, c.assignee_id)
                                 for c in db.session.scalars(sa.select(Conversation))),
         "canned": sorted((c.id, c.title, c.body) for c in db.session.scalars(sa.select(CannedResponse))),
+        "attempts": sorted((a.id, a.outcome, a.mood) for a in db.session.scalars(sa.select(Attempt))),
         "counts": {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
-                   for model in (TicketEvent, Message, ChatEvent, AgentPresence)},
+                   for model in (TicketEvent, Message, ChatEvent, AgentPresence, Persona, AttemptTurn)},
     }
 
 
@@ -169,7 +203,8 @@ def call(client, token: str, endpoint: Endpoint, values: dict):
     if endpoint.method == "GET":
         return client.get(path)
     if endpoint.form:
-        return client.post(path, data={**(endpoint.body or {}), "csrf_token": token})
+        body = {key: value.format(**values) if key == "persona" else value for key, value in (endpoint.body or {}).items()}
+        return client.post(path, data={**body, "csrf_token": token})
     return client.post(path, json=endpoint.body or {}, headers={"X-CSRFToken": token})
 
 
@@ -181,7 +216,7 @@ def test_every_role_against_every_endpoint(world, endpoint):
         client, token = clients[role]
         for target in targets(endpoint):
             with app.app_context():
-                values = build_target(endpoint, target, ids)
+                values = build_target(endpoint, target, ids, role)
                 before = snapshot()
             response = call(client, token, endpoint, values)
             got = response.status_code

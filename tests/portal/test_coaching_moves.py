@@ -46,3 +46,20 @@ def test_hostile_or_huge_input_is_read_quickly():
     start = time.monotonic()
     read_reply("either " + "a" * 50_000 + " or", "x " * 20_000)
     assert time.monotonic() - start < 1.0
+
+
+@pytest.mark.parametrize(("reply", "expected"), [
+    # Good news is not a policy refusal.
+    ("Fortunately we don't charge for returns, so you're covered.", set()),
+    ("Unfortunately we cannot refund opened items.", {"policy_first"}),
+    # Agents look things up all day: "I can see your order" is not acknowledging a feeling.
+    ("I can see the order was shipped on Monday.", set()),
+    ("I can see how frustrating this is.", {"acknowledge"}),
+    ("I can tell you're really worried about it.", {"acknowledge"}),
+    # Naming the customer's feeling is not blaming them.
+    ("You must have been so worried when it didn't arrive.", {"acknowledge"}),
+    ("You must have been sent the wrong size.", set()),
+    ("You must have entered the wrong address.", {"blame"}),
+])
+def test_everyday_phrases_that_were_misread(reply, expected):
+    assert set(read_reply(reply, "").moves) == expected

@@ -87,9 +87,9 @@ def test_speed_percentiles_and_sla(week):
 
 def test_outcome_by_path(week):
     got = tables(week, filters(), ["outcome"])
-    # ratings on tickets: T3 5, T4 2, T7 4 -> 11 / 3; nothing stores a bot-alone rating yet
+    # a person's: C3 5, C4 2, C7 4 -> 11 / 3; the bot's: C1 4, C2 5 (C0's 1 is the day before)
     assert got["satisfaction"]["With a person"] == ["3", "3.67", "0", "1", "0", "1", "1"]
-    assert got["satisfaction"]["Bot alone"] == ["0", "", "0", "0", "0", "0", "0"]
+    assert got["satisfaction"]["Bot alone"] == ["2", "4.50", "0", "0", "0", "1", "1"]
     # resolved: T3 T4 T7. T3: casey's T5 came 3.4 days later; T4 reopened; T7 (a visitor) stayed solved.
     assert got["resolution"]["With a person"] == ["3", "1", "33.3", "1", "33.3"]
     # C1: casey's T3 came the next day; C2 (a visitor) stayed solved. A bot-solved chat has no reopening.

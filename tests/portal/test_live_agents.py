@@ -25,16 +25,27 @@ RATING = [{"recipient_id": "x", "text": "How did our team do today? Please rate 
            "buttons": [{"title": str(n), "payload": f'/rate{{"rating": "{n}"}}'} for n in range(1, 6)]}]
 
 
-@pytest.fixture
-def rasa():
+def stand_in_rasa() -> FakeRasa:
+    """Hands off when the customer writes; asks for a rating when triggered."""
     fake = FakeRasa(replies=HANDOFF_REPLIES)
     fake.by_path = {"/tracker/events": {"events": []}, "/trigger_intent": {"messages": RATING}}
+    return fake
+
+
+@pytest.fixture
+def rasa():
+    fake = stand_in_rasa()
     yield fake
     fake.close()
 
 
 @pytest.fixture
 def live_app(make_app, rasa):
+    return desk_with_agents(make_app, rasa)
+
+
+def desk_with_agents(make_app, rasa: FakeRasa):
+    """Alex and Blair on billing, Toni on technical, Sam supervising; Rasa is the stand-in."""
     app = make_app(BOT_SERVICE_TOKEN="svc", CHAT_RATE_LIMIT="1000 per minute", BUSINESS_HOURS="always",
                    SSE_STREAM_SECONDS=1.5)
     app.extensions["rasa"] = RasaClient(rasa.url, timeout=2)

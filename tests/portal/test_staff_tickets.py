@@ -176,13 +176,14 @@ def test_the_ticket_page_shows_briefing_sla_and_one_ordered_timeline(desk, peopl
 def test_the_timeline_names_who_claimed_transferred_and_how_the_customer_rated(desk, people):
     from portal.agent import services as agent_svc
     from portal.auth.models import User
+    from portal.chat.satisfaction import record_satisfaction
 
     number = make(desk, customer=people.casey, category="billing")
     with desk.app_context():
         ann = db.session.get(User, people.ann)
         agent_svc.claim(number, ann)
         agent_svc.transfer(number, ann, team="technical")
-        agent_svc.record_rating(ticket_by_number(number), 4, "Quick and kind")
+        record_satisfaction(ticket_by_number(number).conversation, 4, "Quick and kind", path="agent")
     html = as_user(desk, "sue@example.com").get(f"/staff/tickets/{number}").get_data(as_text=True)
     assert "<strong>Ann Agent</strong>: Claimed the conversation" in html
     assert "<strong>Ann Agent</strong>: Transferred to the technical team" in html

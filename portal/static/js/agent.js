@@ -206,6 +206,7 @@
     else if (event.kind === "typing") showTyping(data);
     else if (event.kind === "status") refreshTicket();
     else if (event.kind === "note") addNote(data);
+    else if (event.kind === "rating") showSatisfaction(data);
   }
 
   function stopFollowing() {
@@ -219,7 +220,7 @@
     if (!window.EventSource) { poll(); return; }
     const source = new EventSource(streamUrl() + "?after=" + lastEventId);
     stream = source;
-    ["message", "typing", "status", "note", "queue"].forEach(function (kind) {
+    ["message", "typing", "status", "note", "queue", "rating"].forEach(function (kind) {
       source.addEventListener(kind, function (e) {
         try { handleEvent(JSON.parse(e.data)); } catch (err) { /* a malformed event is skipped */ }
       });
@@ -349,6 +350,20 @@
     typingTimer = setTimeout(function () { ui.typing.textContent = ""; }, TYPING_SHOWN_MS);
   }
 
+  // Resolved or closed: the customer is back with the bot, so the chat is read-only here
+  // (the server refuses a reply too).
+  function isFinished(d) { return d.status === "resolved" || d.status === "closed"; }
+  function canReply(d) { return Boolean(d && d.mine && !isFinished(d)); }
+
+  // The customer's rating, from the ticket or as it arrives (the bot stores it on the click).
+  function showSatisfaction(sat) {
+    sat = sat || {};
+    ui.satisfaction.hidden = !sat.rating && !sat.comment;
+    const who = sat.path === "bot" ? "Customer's rating of the assistant: " : "Customer rating: ";
+    ui.satisfaction.textContent = who + (sat.rating ? sat.rating + "/5" : "none") +
+      (sat.comment ? " · “" + sat.comment + "”" : "");
+  }
+
   function renderSuggestions(detail) {
     ui.suggestions.replaceChildren();
     (detail.suggestions || []).forEach(function (text) {
@@ -357,7 +372,7 @@
       chip.addEventListener("click", function () { insertIntoComposer(text); });
       ui.suggestions.appendChild(chip);
     });
-    ui.suggestionsBox.hidden = !(detail.suggestions || []).length;
+    ui.suggestionsBox.hidden = !canReply(detail) || !(detail.suggestions || []).length;
     ui.canned.replaceChildren(el("option", null, "Insert a canned response…"));
     ui.canned.firstChild.value = "";
     (detail.canned || []).forEach(function (c) {
@@ -408,14 +423,13 @@
     ui.notes.replaceChildren();
     (detail.notes || []).forEach(addNote);
     renderSuggestions(detail);
-    const sat = detail.satisfaction || {};
-    ui.satisfaction.hidden = !sat.rating && !sat.comment;
-    ui.satisfaction.textContent = "Customer rating: " + (sat.rating ? sat.rating + "/5" : "none") +
-      (sat.comment ? " · “" + sat.comment + "”" : "");
-    const canAct = detail.mine && detail.status !== "resolved" && detail.status !== "closed";
-    ui.composer.querySelector("button").disabled = !detail.mine;
-    reply.disabled = !detail.mine;
-    ui.composerHint.textContent = detail.mine ? "" : "Claim the conversation to reply.";
+    showSatisfaction(detail.satisfaction);
+    const canAct = canReply(detail);
+    ui.composer.querySelector("button").disabled = !canAct;
+    reply.disabled = !canAct;
+    ui.canned.disabled = !canAct;
+    ui.composerHint.textContent = isFinished(detail) ? "Resolved: this chat is read-only." :
+      detail.mine ? "" : "Claim the conversation to reply.";
     [ui.resolve, ui.handback].forEach(function (b) { b.disabled = !canAct; });
     ui.handback.disabled = !canAct || !detail.conversation_id;
     ui.transfer.querySelector("button").disabled = !canAct;
@@ -507,7 +521,7 @@
       if (current && current.ticket === number) addMessage(res.data, false);
     }).catch(function () {
       showError("You seem to be offline. Your reply is still in the box.");
-    }).finally(function () { button.disabled = !(current && current.mine); });
+    }).finally(function () { button.disabled = !canReply(current); });
   });
   reply.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); ui.composer.requestSubmit(); }

@@ -232,8 +232,10 @@
   function leaveMessage() {
     if (!conversationId) return;
     api("/api/chat/conversations/" + conversationId + "/leave-message", {}).then(function (res) {
-      if (res.ok) render({ sender: "system", text: "Thanks. Ticket " + res.data.ticket_number + " is with our team; a person will reply here." });
-      else status.textContent = (res.data.error && res.data.error.message) || "Could not leave the message.";
+      if (res.ok) {
+        render({ sender: "system", text: "Thanks. Ticket " + res.data.ticket_number + " is with our team; a person will reply here." });
+        setStatus("handoff");  // the chat waits in the team's queue: follow it, so the reply does arrive here
+      } else status.textContent = (res.data.error && res.data.error.message) || "Could not leave the message.";
     });
   }
 
