@@ -186,3 +186,14 @@ def caller_for(method: str, rule: str) -> str | None:
         if role in allowed:
             return role
     return None
+
+
+def body_for(method: str, rule: str) -> tuple[dict | None, dict | None]:
+    """(form, JSON body) a matrix sends to the route when allowed: what a forger would send."""
+    for e in ENDPOINTS + forum_matrix.ENDPOINTS:
+        if (e.method, e.rule) == (method, rule):
+            return e.form, e.body
+    for e in portal_matrix.ENDPOINTS:
+        if e.method == method and rule_of(method, sample_path(e.path)) == rule:
+            return (e.body, None) if e.form else (None, e.body)
+    return None, None
