@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.security.matrix import SIGNS_OUT, body_for, caller_for, fill
-from tests.security.world import SERVICE_TOKEN, Callers, Targets, changed_tables, path_for, snapshot
+from tests.security.world import SERVICE_TOKEN, Callers, Targets, Writes, path_for
 
 SERVER_ERROR = 500
 
@@ -43,12 +43,10 @@ class Call:
         return {"json": self.body} if self.body else {"data": self.form}
 
     def watched(self, **kwargs) -> tuple[object, list[str]]:
-        """The response, and the tables the request changed."""
-        with self.world.app.app_context():
-            before = snapshot()
-        response = self.send(**kwargs)
-        with self.world.app.app_context():
-            return response, changed_tables(before, snapshot())
+        """The response, and the tables the request wrote."""
+        with Writes(self.world.app) as writes:
+            response = self.send(**kwargs)
+        return response, writes.tables
 
 
 def prepare(world, route) -> Call:
@@ -70,7 +68,7 @@ def _filled(fields: dict | None, targets: Targets) -> dict:
 
 
 def refused_cleanly(status: int, changed: list[str]) -> list[str]:
-    """What is wrong with an answer to bad input: a server error, or a refusal that changed something."""
+    """What is wrong with an answer to bad input: a server error, or a refusal that wrote something."""
     problems = []
     if status >= SERVER_ERROR:
         problems.append(f"answered {status}")
