@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from portal.extensions import db
 from tests.conftest import clean_tables
 from tests.security.world import Callers, Targets, cast, security_app
+
+SHM = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 
 
 @dataclass
@@ -24,7 +30,9 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(database_url, tmp_path_factory):
-    app = security_app(database_url, tmp_path_factory.mktemp("security"))
+    # The search index in memory where there is a tmpfs: the suite indexes hundreds of threads.
+    folder = Path(tempfile.mkdtemp(prefix="calmline-security-", dir=SHM)) if SHM else tmp_path_factory.mktemp("s")
+    app = security_app(database_url, folder)
     try:
         yield World(app, cast(app), Callers(app))
     finally:
@@ -33,3 +41,4 @@ def world(database_url, tmp_path_factory):
             db.session.remove()
             db.engine.dispose()
         app.extensions["search"].close()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -82,7 +82,7 @@ class _Reader(HTMLParser):
     PLACES = {("h1", None): "h1", ("title", None): "title", ("pre", "revision-text"): "revision",
               ("div", "post-body"): "post", ("p", "snippet"): "snippet", ("textarea", None): "textarea",
               ("a", "thread-title"): "thread-title", ("li", "notification"): "notification",
-              ("li", "result"): "result", ("main", None): "main"}
+              ("li", "result"): "result", ("main", None): "main", ("body", None): "body"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)

@@ -66,10 +66,16 @@ class StandInRasa:
 
 
 def security_app(database_url: str, tmp_path, **overrides):
+    """The app the suite calls. It sends thousands of requests, so its SQLite connections do not
+    wait for the disk at each commit (``tmp_path`` may be in memory too: see conftest)."""
     app = create_app(test_config(
         database_url, tmp_path, BOT_SERVICE_TOKEN=SERVICE_TOKEN, CHAT_RATE_LIMIT="100000 per minute",
         FORUM_SUGGEST_RATE_LIMIT="100000 per minute", FORUM_POST_RATE_LIMIT_POSTS=0, **overrides))
     app.extensions["rasa"] = StandInRasa()
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", lambda conn, _: conn.execute("PRAGMA synchronous=OFF"))
+            db.engine.dispose()
     return app
 
 
