@@ -169,8 +169,8 @@ def rules() -> dict[tuple[str, str], Rule]:
         add(e.method, rule_of(e.method, sample_path(e.path)), "tests/portal/test_authorization_matrix.py",
             [r for r in portal_matrix.ROLES if portal_matrix.expected(e, r, target) == e.ok])
     for e in forum_matrix.ENDPOINTS:
-        allowed = [r for r in forum_matrix.ROLES for t in e.targets
-                   if forum_matrix.expected(e, r, t) == e.ok and not (r == "anonymous" and t in forum_matrix.OWN_TARGETS)]
+        allowed = [r for r in forum_matrix.ROLES for t in e.targets if forum_matrix.expected(e, r, t) == e.ok
+                   and not (r == "anonymous" and t in forum_matrix.OWN_TARGETS)]
         add(e.method, e.rule, "tests/forum/test_forum_authorization.py", allowed if e.kind != "bot" else [])
     for e in ENDPOINTS:
         add(e.method, e.rule, "tests/security/matrix.py",

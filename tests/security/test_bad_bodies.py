@@ -194,7 +194,8 @@ def test_oversized_fields_are_refused_and_never_stored(world, route):
     problems = []
     for name in call.body or call.form:
         long = {**(call.body or call.form), name: "x" * LONG}
-        problems += _problems(call, f"{name} of {LONG:,} characters", **({"json": long} if call.body else {"data": long}))
+        sent = {"json": long} if call.body else {"data": long}
+        problems += _problems(call, f"{name} of {LONG:,} characters", **sent)
     with world.app.app_context():
         stored = [table for table, rows in snapshot().items() if any("x" * 10_000 in row for row in rows)]
     assert (problems, stored) == ([], [])

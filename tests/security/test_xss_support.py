@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.tickets.models import CannedResponse
 from tests.security.world import SERVICE_TOKEN, Caller
-from tests.security.xss_pages import MARKED, Pages, chunks, markers_in, problems
+from tests.security.xss_pages import MARKED, Pages, chunks, markers_in, problems, problems_in, store_twice
 
 CHAT_LIMIT = 1900  # a chat message holds 2,000 characters
 EDIT_EVERY = 5  # every 5th canned response's edit form is read (the list shows them all)
@@ -101,11 +101,7 @@ def canned(world, run: Pages, number: str) -> None:
 
 @pytest.fixture(scope="module")
 def stored(world):
-    control = Pages(harmless=True)
-    journey(world, control)
-    run = Pages()
-    journey(world, run)
-    return run, control
+    return store_twice(world, journey)
 
 
 def test_the_checks_fit_our_pages(stored):
@@ -118,11 +114,8 @@ def test_the_checks_fit_our_pages(stored):
 
 @pytest.mark.parametrize("group", [*GROUPS, "storing"])
 def test_the_corpus_is_inert_wherever_it_is_shown(stored, group):
-    run, control = stored
-    every = sum(GROUPS.values(), ())
-    found = [p for p in problems(run, control) if p.startswith(GROUPS.get(group, ())) or
-             (group == "storing" and not p.startswith(every))]
-    assert found == [], "\n".join(dict.fromkeys(found))
+    found = problems_in(group, GROUPS, *stored)
+    assert found == [], "\n".join(found)
 
 
 def test_every_payload_reached_the_pages(stored):

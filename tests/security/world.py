@@ -182,8 +182,8 @@ def _rows(t: Targets) -> dict:
     canned = CannedResponse(title="Thanks", body="Thanks, {customer_first_name}.")
     body = "Check the *bank statement* first."
     topic = get_or_create_category("billing-payments")
-    draft = Article(slug=f"draft-{serial}", title="A promoted answer", body_md=body, body_html=render_article_body(body),
-                    published=False, source_path="", category=topic)
+    draft = Article(slug=f"draft-{serial}", title="A promoted answer", body_md=body, published=False, source_path="",
+                    body_html=render_article_body(body), category=topic)
     db.session.add_all([sanction, word, canned, draft])
     db.session.commit()
     return {"sanction_id": sanction.id, "word_id": word.id, "canned_id": canned.id, "article_id": draft.id}
@@ -191,8 +191,8 @@ def _rows(t: Targets) -> dict:
 
 def _article(t: Targets) -> dict:
     body, serial = "Check the *bank statement* first.", next(SERIAL)
-    article = Article(slug=f"article-{serial}", title="Charged twice", body_md=body, body_html=render_article_body(body),
-                      published=True, source_path=f"article-{serial}.md",
+    article = Article(slug=f"article-{serial}", title="Charged twice", body_md=body, published=True,
+                      body_html=render_article_body(body), source_path=f"article-{serial}.md",
                       category=get_or_create_category("billing-payments"))
     db.session.add(article)
     db.session.commit()

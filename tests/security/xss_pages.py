@@ -115,3 +115,20 @@ def _strings(data) -> list[str]:
     if isinstance(data, list):
         return [s for v in data for s in _strings(v)]
     return []
+
+
+def store_twice(world, *journeys) -> tuple[Pages, Pages]:
+    """Each journey with harmless text (the control), then with the corpus: (run, control)."""
+    control, run = Pages(harmless=True), Pages()
+    for pages in (control, run):
+        for journey in journeys:
+            journey(world, pages)
+    return run, control
+
+
+def problems_in(group: str, groups: dict[str, tuple[str, ...]], run: Pages, control: Pages) -> list[str]:
+    """The problems on the pages of ``group`` (by the start of their names); "storing": the rest
+    (a store or a page that answered what it should not)."""
+    every = sum(groups.values(), ())
+    return list(dict.fromkeys(p for p in problems(run, control) if p.startswith(groups.get(group, ())) or
+                              (group == "storing" and not p.startswith(every))))
