@@ -191,9 +191,9 @@ def _rows(t: Targets) -> dict:
 
 def _article(t: Targets) -> dict:
     body, serial = "Check the *bank statement* first.", next(SERIAL)
+    topic = get_or_create_category("billing-payments")
     article = Article(slug=f"article-{serial}", title="Charged twice", body_md=body, published=True,
-                      body_html=render_article_body(body), source_path=f"article-{serial}.md",
-                      category=get_or_create_category("billing-payments"))
+                      body_html=render_article_body(body), source_path=f"article-{serial}.md", category=topic)
     db.session.add(article)
     db.session.commit()
     return {"article_slug": article.slug}
