@@ -13,6 +13,12 @@ class ConfigError(RuntimeError):
     """Raised when the environment cannot produce a safe configuration."""
 
 
+ENVIRONMENTS = ("development", "production")
+MIN_SECRET_KEY_LENGTH = 32
+# Values that have appeared in this repository's docs or tests: never sign production sessions.
+DEMO_SECRET_KEYS = frozenset({"test-secret-key", "e2e-secret", "change-me", "changeme", "secret", "dev"})
+
+
 def _instance_secret_key(instance_dir: Path) -> str:
     """A key generated once per checkout, so local sessions survive restarts."""
     path = instance_dir / "secret_key"
@@ -40,17 +46,22 @@ def _normalise_db_url(url: str) -> str:
 
 def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
     env = dict(os.environ if env is None else env)
-    environment = env.get("CALMLINE_ENV", "development")
+    environment = env.get("CALMLINE_ENV") or "development"
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"CALMLINE_ENV={environment!r} is not one of: {', '.join(ENVIRONMENTS)} "
+                          "(spelled exactly so, in lower case)")
     production = environment == "production"
 
     secret = env.get("SECRET_KEY")
-    if not secret:
-        if production:
-            raise ConfigError("SECRET_KEY must be set when CALMLINE_ENV=production")
+    if production:
+        _check_production_secret(secret)
+    elif not secret:
         secret = _instance_secret_key(instance_dir)
 
     db_url = _normalise_db_url(env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'calmline.db'}")
     redis_url = env.get("REDIS_URL") or None
+    if production:
+        _check_shared_limits(env, redis_url)
 
     return {
         "CALMLINE_ENV": environment,
@@ -118,6 +129,31 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         "FORUM_POST_RATE_LIMIT_POSTS": int(env.get("FORUM_POST_RATE_LIMIT_POSTS") or 10),
         "FORUM_POST_RATE_LIMIT_MINUTES": int(env.get("FORUM_POST_RATE_LIMIT_MINUTES") or 5),
     }
+
+
+def _check_production_secret(secret: str | None) -> None:
+    """A short or published key lets anyone forge session cookies and CSRF tokens."""
+    if not secret:
+        raise ConfigError("SECRET_KEY must be set when CALMLINE_ENV=production")
+    if secret in DEMO_SECRET_KEYS:
+        raise ConfigError("SECRET_KEY is a demo value: generate one, e.g. "
+                          "python -c 'import secrets; print(secrets.token_urlsafe(48))'")
+    if len(secret) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters when "
+                          f"CALMLINE_ENV=production (it has {len(secret)})")
+
+
+def _check_shared_limits(env: dict[str, str], redis_url: str | None) -> None:
+    """Rate limits kept in each process's memory multiply by the number of workers.
+
+    gunicorn.conf.py exports the real worker count (CALMLINE_WORKERS); WEB_CONCURRENCY is
+    gunicorn's own variable for it when another config file is used.
+    """
+    raw = env.get("CALMLINE_WORKERS") or env.get("WEB_CONCURRENCY") or "1"
+    workers = int(raw) if raw.strip().isdigit() else 1
+    if workers > 1 and not redis_url:
+        raise ConfigError(f"{workers} workers without REDIS_URL: each would keep its own rate-limit counters "
+                          "(login limits multiplied). Set REDIS_URL, or run one worker.")
 
 
 def engine_options(db_url: str) -> dict:
