@@ -111,6 +111,7 @@ def _server_env(instance: Path) -> dict[str, str]:
         "KB_ARTICLES_DIR": str(ROOT / "kb_articles"),
         "SESSION_COOKIE_SECURE": "0",  # plain http on 127.0.0.1
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute",
         "REGISTER_RATE_LIMIT": "1000 per minute",
         "PYTHONUNBUFFERED": "1",
         # These browser tests cover the portal with the assistant down; nothing listens on port 9.

@@ -75,7 +75,7 @@ def leave_message_view(public_id: str):
     if current_user.is_authenticated:
         email = current_user.email
     conv = find_conversation(public_id, user_id, visitor)
-    ticket = leave_message(conv, contact_email=email.strip())
+    ticket = leave_message(conv, contact_email=email)
     return jsonify({"ticket_number": ticket.number, "status": ticket.status, "priority": ticket.priority}), 201
 
 

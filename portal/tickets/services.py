@@ -13,6 +13,7 @@ from bot.order_numbers import find_order_number, normalise_order_number
 from portal.clock import utcnow
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.plaintext import visible_text
 from portal.tickets.models import Team, Ticket, TicketEvent
 
 LEVEL_RANK = {"calm": 0, "annoyed": 1, "frustrated": 2, "angry": 3}
@@ -73,7 +74,7 @@ def open_ticket(*, reason: str, transcript: list[dict], category: str = "general
     ticket = Ticket(
         number=_new_number(), reason=reason, category=category or "general", priority=priority,
         customer_id=customer_id, conversation_id=conversation_id, contact_email=contact_email,
-        subject=(subject or briefing.get("problem") or "Customer message")[:200], briefing=briefing,
+        subject=visible_text(subject or briefing.get("problem") or "")[:200] or "Customer message", briefing=briefing,
         transcript=transcript, sla_due_at=now + timedelta(hours=sla_hours(priority)),
         resolution_due_at=now + timedelta(hours=current_app.config["RESOLUTION_HOURS"][priority]),
         team=team_for(category),
