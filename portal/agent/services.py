@@ -22,6 +22,7 @@ from portal.extensions import commit_and_keep, db
 from portal.handoff import lifecycle
 from portal.handoff.messages import post_message
 from portal.handoff.tickets import record_event
+from portal.inputs import is_id
 from portal.tickets.models import Team, Ticket, TicketEvent
 
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
@@ -227,7 +228,7 @@ def transfer(number: str, agent: User, team: str | None = None, to_agent: int | 
     _require_owner(ticket, agent)
     conv = ticket.conversation
     if to_agent is not None:
-        target = db.session.get(User, to_agent) if isinstance(to_agent, int) else None
+        target = db.session.get(User, to_agent) if is_id(to_agent) else None
         if target is None or not target.active or not can("take_tickets", user=target):
             raise AgentError("'agent' must be an active agent's id.")
         ticket.assignee_id = target.id

@@ -2,23 +2,15 @@
 
 from flask import Response, current_app, jsonify, request, stream_with_context
 
-from portal.errors import DomainError, json_error
+from portal.errors import json_error
 from portal.events.feed import events_after, sse_stream
-
-
-class BadEventId(DomainError):
-    status = 400
+from portal.inputs import MAX_ID, parse_int
 
 
 def last_event_id() -> int:
-    raw = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadEventId("'after' (or Last-Event-ID) must be an event id.") from None
-    if value < 0:
-        raise BadEventId("'after' (or Last-Event-ID) must be an event id.")
-    return value
+    """Where the client resumes: the EventSource's Last-Event-ID, or ?after= when polling."""
+    raw = request.headers.get("Last-Event-ID") or request.args.get("after")
+    return parse_int(raw, "after", 0, 0, MAX_ID)
 
 
 def event_response(conversation_ids: list, after: int, staff: bool):
