@@ -139,7 +139,7 @@ def claim(number: str, agent: User) -> Ticket:
 
 
 def _require_owner(ticket: Ticket, agent: User) -> None:
-    if ticket.assignee_id != agent.id and not sees_all(agent):
+    if not can("own_chat", ticket, user=agent):
         raise Forbidden("Claim the conversation first.")
 
 

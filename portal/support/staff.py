@@ -19,7 +19,7 @@ from portal.auth.models import Role, User
 from portal.auth.permissions import TICKET_ASSIGNEES, can
 from portal.chat.bot_resume import resume_bot
 from portal.clock import utcnow
-from portal.errors import Conflict
+from portal.errors import Conflict, Forbidden
 from portal.events.feed import publish
 from portal.extensions import db
 from portal.handoff import lifecycle
@@ -36,6 +36,10 @@ class WorkflowError(TicketError):
 
 class TransitionRefused(WorkflowError, Conflict):
     status = 409
+
+
+class NotYourChat(WorkflowError, Forbidden):
+    status = 403
 
 
 # ---- the list ------------------------------------------------------------------------------
@@ -226,6 +230,15 @@ def sla_summary(ticket: Ticket) -> list[dict]:
 
 # ---- changes --------------------------------------------------------------------------------
 
+def _require_chat_owner(ticket: Ticket, actor: User, doing: str) -> None:
+    """A chat someone has live is theirs: only they, or a supervisor, pass it on or end it (as in
+    the console, agent.services). Colleagues who see the ticket still note, and change its priority."""
+    conv = ticket.conversation
+    if conv is not None and conv.status == lifecycle.LIVE and not can("own_chat", ticket, user=actor):
+        holder = display_name(ticket.assignee) or "Someone"
+        raise NotYourChat(f"{holder} is chatting with this customer now. Ask them, or a supervisor, to {doing}.")
+
+
 def _queue_changed(ticket: Ticket, change: str) -> None:
     publish(None, "queue", {"ticket": ticket.number, "change": change}, audience="staff")
 
@@ -235,6 +248,8 @@ def change_status(ticket: Ticket, actor: User, new: str) -> Ticket:
     reopening restarts it. A chat a person still holds goes back to the assistant."""
     if new not in TICKET_STATUSES:
         raise WorkflowError(f"Choose a status: {', '.join(TICKET_STATUSES)}.")
+    if new in ("resolved", "closed"):
+        _require_chat_owner(ticket, actor, "end it")
     old = ticket.status
     allowed = STATUS_FLOW.get(old, ())
     if new not in allowed:
@@ -274,6 +289,8 @@ def change_priority(ticket: Ticket, actor: User, new: str) -> bool:
 
 def assign(ticket: Ticket, actor: User, assignee_id: int | None) -> bool:
     """Give the ticket to an active agent or supervisor, or to nobody. False when unchanged."""
+    _require_chat_owner(ticket, actor, "pass it on")
+    conv = ticket.conversation
     target = None
     if assignee_id is not None:
         target = db.session.get(User, assignee_id)
@@ -285,7 +302,6 @@ def assign(ticket: Ticket, actor: User, assignee_id: int | None) -> bool:
     ticket.assignee_id = target.id if target else None
     record_event(ticket, actor, "assigned", to=display_name(target) or None, to_id=target.id if target else None,
                  previous=display_name(previous) or None)
-    conv = ticket.conversation
     if conv is not None and conv.status == lifecycle.LIVE:  # the customer is chatting: tell them who has it now
         if target is not None:
             lifecycle.pass_to(conv, target, actor)
