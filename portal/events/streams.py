@@ -3,10 +3,12 @@
 from functools import partial
 
 from flask import Response, current_app, jsonify, request, stream_with_context
+from flask_login import current_user
 
+from portal.auth.permissions import sees_all, team_ids
 from portal.config import ConfigError
 from portal.errors import DomainError
-from portal.events.feed import events_after, sse_stream
+from portal.events.feed import QueueScope, events_after, sse_stream
 from portal.inputs import MAX_ID, parse_int
 from portal.visitor import current_owner
 
@@ -51,6 +53,11 @@ def stream_client() -> str:
     return f"visitor:{visitor}" if visitor else f"address:{request.remote_addr}"
 
 
+def queue_scope(user) -> QueueScope | None:
+    """Agents hear the queue events of their teams' tickets and their own; supervisors all."""
+    return None if sees_all(user) else QueueScope(frozenset(team_ids(user)), user.id)
+
+
 def event_response(conversation_ids: list, after: int, staff: bool):
     """SSE when the client asks for text/event-stream; otherwise one JSON batch (polling).
 
@@ -58,6 +65,7 @@ def event_response(conversation_ids: list, after: int, staff: bool):
     most SSE_MAX_STREAMS_PER_CLIENT of a worker's streams (429) and the worker at most
     SSE_MAX_STREAMS (503): the widget and the console then follow by polling, and the threads
     left keep answering messages."""
+    scope = queue_scope(current_user) if staff else None
     if "text/event-stream" in request.headers.get("Accept", ""):
         config, slots, client = current_app.config, current_app.extensions["event_stream_slots"], stream_client()
         per_worker = config["SSE_MAX_STREAMS"]
@@ -69,10 +77,10 @@ def event_response(conversation_ids: list, after: int, staff: bool):
         if full == "worker":
             raise StreamsBusy("Live streams are busy on this server: follow by polling "
                               "this address with ?after=<last event id>.")
-        response = Response(stream_with_context(sse_stream(conversation_ids, after, staff)),
+        response = Response(stream_with_context(sse_stream(conversation_ids, after, staff, scope)),
                             mimetype="text/event-stream",
                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         response.call_on_close(partial(slots.give_back, client))  # every response is closed, finished or cut off
         return response
-    rows = events_after(conversation_ids, after, staff)
-    return jsonify({"events": rows, "last_event_id": rows[-1]["id"] if rows else after})
+    batch = events_after(conversation_ids, after, staff, scope=scope)
+    return jsonify({"events": batch.rows, "last_event_id": batch.cursor})

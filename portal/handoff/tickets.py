@@ -14,7 +14,7 @@ from portal.extensions import commit_and_keep, db
 from portal.handoff import lifecycle
 from portal.handoff.messages import transcript_of
 from portal.tickets.models import Ticket, TicketEvent
-from portal.tickets.services import build_briefing, open_ticket
+from portal.tickets.services import build_briefing, open_ticket, queue_changed
 
 REOPENED_BY_REPLY = ("pending", "resolved")
 # A conversation's first ticket names its channel when the case did not come in by live chat.
@@ -77,5 +77,5 @@ def relay_customer_reply(conv: Conversation, message: Message, ticket: Ticket | 
             record_event(ticket, author, "status", old=old, new="open", by="customer_reply")
         if ticket.assignee_id is None and not lifecycle.with_a_person(conv):
             lifecycle.hand_off(conv)
-        publish(None, "queue", {"ticket": ticket.number, "change": "message"}, audience="staff")
+        queue_changed(ticket, "message")
     commit_and_keep()  # the caller answers with the message just stored

@@ -20,12 +20,11 @@ from portal.auth.permissions import TICKET_ASSIGNEES, can
 from portal.chat.bot_resume import resume_bot
 from portal.clock import utcnow
 from portal.errors import Conflict, Forbidden
-from portal.events.feed import publish
 from portal.extensions import db
 from portal.handoff import lifecycle
 from portal.handoff.tickets import record_event
 from portal.tickets.models import PRIORITIES, STATUS_FLOW, TICKET_STATUSES, CannedResponse, Team, Ticket, TicketEvent
-from portal.tickets.services import TicketError
+from portal.tickets.services import TicketError, queue_changed
 
 PER_PAGE = 25
 
@@ -239,10 +238,6 @@ def _require_chat_owner(ticket: Ticket, actor: User, doing: str) -> None:
         raise NotYourChat(f"{holder} is chatting with this customer now. Ask them, or a supervisor, to {doing}.")
 
 
-def _queue_changed(ticket: Ticket, change: str) -> None:
-    publish(None, "queue", {"ticket": ticket.number, "change": change}, audience="staff")
-
-
 def change_status(ticket: Ticket, actor: User, new: str) -> Ticket:
     """Only the moves STATUS_FLOW allows. Resolving (or closing) stops the resolution clock;
     reopening restarts it. A chat a person still holds goes back to the assistant."""
@@ -260,7 +255,7 @@ def change_status(ticket: Ticket, actor: User, new: str) -> Ticket:
     elif new == "open":
         ticket.resolved_at = None
     record_event(ticket, actor, "status", old=old, new=new)
-    _queue_changed(ticket, "status")
+    queue_changed(ticket, "status")
     conv = ticket.conversation
     if new in ("resolved", "closed") and conv is not None and lifecycle.with_a_person(conv):
         if new == "resolved":
@@ -282,7 +277,7 @@ def change_priority(ticket: Ticket, actor: User, new: str) -> bool:
         return False
     ticket.priority = new
     record_event(ticket, actor, "priority", old=old, new=new)
-    _queue_changed(ticket, "priority")
+    queue_changed(ticket, "priority")
     db.session.commit()
     return True
 
@@ -307,7 +302,7 @@ def assign(ticket: Ticket, actor: User, assignee_id: int | None) -> bool:
             lifecycle.pass_to(conv, target, actor)
         else:
             lifecycle.requeue(conv, "You're back in the queue. The next person will see the whole conversation.")
-    _queue_changed(ticket, "assigned")
+    queue_changed(ticket, "assigned", was_assignee_id=previous.id if previous else None)
     db.session.commit()
     return True
 
