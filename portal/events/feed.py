@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy import event as sa_event
 
-from portal.conversations.models import ChatEvent
+from portal.conversations.models import ChatEvent, customer_view
 from portal.events.wakeups import channel_for
 from portal.extensions import db
 
@@ -67,10 +67,14 @@ class QueueScope:
 SCOPE_KEYS = ("teams", "people")  # whom a queue event is for: read here, never sent
 
 
-def _for_client(row: ChatEvent) -> dict:
+def _for_reader(row: ChatEvent, staff: bool) -> dict:
+    """What the reader is sent: no queue event's scope to anyone, and no message's scoring
+    (frustration, intent) to the customer."""
     out = row.to_dict()
     if row.conversation_id is None:
         out["data"] = {k: v for k, v in out["data"].items() if k not in SCOPE_KEYS}
+    elif not staff and row.kind == "message":
+        out["data"] = customer_view(out["data"])
     return out
 
 
@@ -98,7 +102,7 @@ def events_after(conversation_ids: list[int | None], after: int, staff: bool, li
         query = query.where(ChatEvent.audience == "all")
     read = list(db.session.scalars(query))
     cursor = read[-1].id if read else after
-    rows = [_for_client(row) for row in read
+    rows = [_for_reader(row, staff) for row in read
             if scope is None or row.conversation_id is not None or scope.hears(row.data or {})]
     db.session.commit()  # end the read transaction: a long stream must not pin a snapshot or a connection
     return Batch(rows, cursor, len(read) == limit)

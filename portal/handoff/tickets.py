@@ -69,7 +69,7 @@ def relay_customer_reply(conv: Conversation, message: Message, ticket: Ticket | 
     live, recorded on the ticket, and a pending or resolved ticket is open again, with that
     change in its audit trail. An unassigned ticket goes back to the queue, not to the bot."""
     db.session.flush()
-    publish(conv.id, "message", message.to_dict())
+    publish(conv.id, "message", message.to_dict(internal=True))  # the customer's reader drops the internals
     if ticket is not None:
         record_event(ticket, author, "customer_reply", text=message.text)
         if ticket.status in REOPENED_BY_REPLY:
