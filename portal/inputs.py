@@ -81,6 +81,20 @@ def is_id(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
+# ---- links --------------------------------------------------------------------------------------
+
+# A path on this site: "/" and then neither "/" nor a backslash (browsers read "//host" and
+# "/\host" as another site), and no backslash, whitespace or control character anywhere
+# (browsers turn a backslash into "/" and drop tabs and newlines, which could make "//" again).
+# portal/static/js/chat.js checks the bot's links the same way.
+_LOCAL_PATH = re.compile(r"/(?![/\\])[^\\\s\x00-\x1f\x7f]*")
+
+
+def is_local_path(url) -> bool:
+    """Whether a link or redirect target from outside (the bot, a ?next=) stays on this site."""
+    return isinstance(url, str) and _LOCAL_PATH.fullmatch(url) is not None
+
+
 # ---- JSON -------------------------------------------------------------------------------------
 
 _STRINGS = re.compile(rb'"(?:[^"\\]+|\\.)*"?', re.DOTALL)  # brackets inside strings do not nest

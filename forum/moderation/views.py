@@ -31,7 +31,7 @@ from forum.reading import opening_post_id, post_url, thread_url
 from portal.auth.permissions import member_required, moderator_required
 from portal.errors import answer_refusals_with, json_error, wants_json
 from portal.extensions import db
-from portal.inputs import page_number
+from portal.inputs import is_local_path, page_number
 
 # The forum's templates sit one package up (forum/templates).
 bp = Blueprint("moderation", __name__, template_folder="../templates")
@@ -48,7 +48,7 @@ def _found(model, ident: int, what: str):
 def _back(default: str) -> str:
     """Where the form came from (a local path only), else ``default``."""
     target = request.form.get("next") or request.args.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if is_local_path(target):
         return target
     return default
 
