@@ -125,10 +125,12 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         "MAIL_FROM": env.get("MAIL_FROM") or "support@example.com",
         # Live chat delivery: how long one SSE response stays open before the browser reconnects.
         "SSE_STREAM_SECONDS": float(env.get("SSE_STREAM_SECONDS") or 25),
-        # Streams one worker process keeps open at most (each holds a thread): keep it below
-        # gunicorn's --threads (32 in the Procfile) so that messages always find a thread.
-        # Past it, clients follow by polling.
-        "SSE_MAX_STREAMS": int(env.get("SSE_MAX_STREAMS") or 24),
+        # Streams one worker process keeps open at most (each holds a thread), in all and per
+        # client (account, visitor cookie or address). Past them, clients follow by polling.
+        # Unset, SSE_MAX_STREAMS is fitted to gunicorn's --threads at the worker's start (24 of
+        # the Procfile's 32); set to --threads or more, the worker refuses to start.
+        "SSE_MAX_STREAMS": int(env["SSE_MAX_STREAMS"]) if (env.get("SSE_MAX_STREAMS") or "").strip() else None,
+        "SSE_MAX_STREAMS_PER_CLIENT": int(env.get("SSE_MAX_STREAMS_PER_CLIENT") or 3),
         "KB_PAGE_CACHE_SECONDS": float(env.get("KB_PAGE_CACHE_SECONDS") or 30),
         # Forum moderation defaults; moderators can override each at /moderation/settings.
         "FORUM_AUTO_HIDE_FLAGS": int(env.get("FORUM_AUTO_HIDE_FLAGS") or 3),

@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -11,13 +9,13 @@ from portal.auth.services import AccountError, DisplayNameError, authenticate, c
 from portal.auth.sessions import sign_in, sign_in_again, sign_out
 from portal.auth.throttle import login_account_key, login_failed, remember_device
 from portal.extensions import limiter
+from portal.inputs import is_local_path
 
 
 def _safe_next(default: str) -> str:
     target = request.args.get("next", "")
-    parts = urlsplit(target)
-    # Only same-site relative paths: never an open redirect.
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
+    # Only same-site relative paths: never an open redirect (not "//host" nor "/\\host").
+    if is_local_path(target):
         return target
     return default
 

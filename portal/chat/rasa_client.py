@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import jwt
 import requests
 
+from portal.inputs import is_local_path
+
 TOKEN_SECONDS = 60
 
 
@@ -112,11 +114,11 @@ def parse_reply(item: dict) -> BotReply:
         if isinstance(b, dict)
     ]
     clean_articles = [
-        {"title": str(a.get("title", ""))[:200], "url": str(a.get("url", ""))[:300],
+        {"title": str(a.get("title", ""))[:200], "url": a["url"],
          "type": "thread" if a.get("type") == "thread" else "article"}
         for a in articles
-        # Only our own pages: a path, never another site (not even a protocol-relative "//host").
-        if isinstance(a, dict) and str(a.get("url", "")).startswith("/") and not str(a.get("url", "")).startswith("//")
+        # Only our own pages: a path, never another site ("//host", "/\\host").
+        if isinstance(a, dict) and is_local_path(a.get("url")) and len(a["url"]) <= 300
     ]
     rest = {k: v for k, v in custom.items() if k != "articles"}
     return BotReply(text=str(item.get("text") or "")[:4000], buttons=buttons, articles=clean_articles, custom=rest)

@@ -84,11 +84,22 @@ def open_ticket(*, reason: str, transcript: list[dict], category: str = "general
     db.session.add(TicketEvent(ticket=ticket, kind="created",
                                data={"reason": reason, "priority": priority, "team": ticket.team.slug if ticket.team
                                      else None}))
-    from portal.events.feed import publish
-
-    publish(None, "queue", {"ticket": ticket.number, "change": "new", "priority": priority}, audience="staff")
+    queue_changed(ticket, "new", priority=priority)
     db.session.commit()
     return ticket
+
+
+def queue_changed(ticket: Ticket, change: str, *, was_team_id: int | None = None, was_assignee_id: int | None = None,
+                  **details) -> None:
+    """Tell the agents' queues that a ticket changed, in the current transaction. The event
+    names the teams and the people who see the ticket now or saw it just before (a transfer's
+    old team, an assignment's previous owner): an agent hears only those (portal.events.feed)."""
+    from portal.events.feed import publish
+
+    teams = sorted({t for t in (ticket.team_id, was_team_id) if t is not None})
+    people = sorted({p for p in (ticket.assignee_id, was_assignee_id) if p is not None})
+    publish(None, "queue", {"ticket": ticket.number, "change": change, **details, "teams": teams, "people": people},
+            audience="staff")
 
 
 def team_for(category: str | None) -> Team | None:
