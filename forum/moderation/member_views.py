@@ -113,7 +113,8 @@ def settings():
 
 
 def _words_page(form, status: int = 200):
-    return render_template("moderation/words.html", form=form, words=members.watched_words(),
+    words = members.watched_words()
+    return render_template("moderation/words.html", form=form, words=words, unchecked=members.unchecked_word_ids(words),
                            delete_form=EmptyForm(formdata=None)), status
 
 
