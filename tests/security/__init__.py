@@ -1,0 +1,1 @@
+"""The security regression suite (draft docstring; completed at the end)."""
