@@ -31,7 +31,7 @@ from forum.reading import opening_post_id, post_url, thread_url
 from portal.auth.permissions import member_required, moderator_required
 from portal.errors import answer_refusals_with, json_error, wants_json
 from portal.extensions import db
-from portal.inputs import is_local_path, page_number
+from portal.inputs import is_id, is_local_path, page_number
 
 # The forum's templates sit one package up (forum/templates).
 bp = Blueprint("moderation", __name__, template_folder="../templates")
@@ -39,7 +39,7 @@ bp = Blueprint("moderation", __name__, template_folder="../templates")
 
 # ------------------------------------------------------------------ helpers
 def _found(model, ident: int, what: str):
-    row = db.session.get(model, ident)
+    row = db.session.get(model, ident) if is_id(ident) else None
     if row is None:
         abort(404, description=f"There is no {what} {ident}.")
     return row
