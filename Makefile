@@ -10,9 +10,9 @@ INSTANCE := $(or $(CALMLINE_INSTANCE_DIR),instance)
 
 .PHONY: run test install setup bench lint clean bot-install bot-train
 
-run: setup bot-train  ## install, migrate, sync articles, train the bot if changed, serve portal + Rasa + actions
+run: setup bot-train  ## install, migrate, sync articles, train the bot if changed, seed demo logins (development only), serve
 	@PORT=$(PORT) $(BIN)/python scripts/prepare-run
-	@$(BIN)/flask seed demo
+	@$(BIN)/flask seed demo --if-development
 	@echo ""
 	@echo "  Calmline is starting at http://127.0.0.1:$(PORT)"
 	@echo "  (the assistant answers once Rasa has loaded its model, within a minute)"

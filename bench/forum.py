@@ -7,6 +7,8 @@
     threads with --quick), the index is rebuilt the way `flask search reindex` does it
     (timed), and a mix of article-like and community-like queries, some filtered by type,
     goes through the portal's search service in one process.
+(c) ``reply``: in that instance, replies to a thread of 1,000 posts beside replies to one
+    of 5 (bench/forum_reply.py).
 
 Post bodies are generated Markdown of 300-800 characters, stitched from real text (Bitext
 support answers, GoEmotions comments; see corpus.py), with lists, links, inline code and
@@ -49,6 +51,7 @@ from forum_content import (  # noqa: E402
     search_queries,
     thread_title,
 )
+from forum_reply import child_reply, summary_line  # noqa: E402
 
 
 def child_seed(spec: dict) -> dict:
@@ -305,6 +308,8 @@ def bench_forum(kit, workdir: Path, *, quick: bool, seconds: float, generator: s
     raw["slowest_first_pass"] = [{"query": q, "type": t, "ms": round(ms, 2), "total_hits": total}
                                  for _, q, t, ms, total, _ in sorted(passes["first_pass"], key=lambda r: -r[3])[:5]]
     out["search"] = raw
+    log("forum: replies to a 1,000-post thread and a 5-post one")
+    out["reply"] = _child("reply", {"replies": 5 if quick else 15}, env, logfile)
     return out
 
 
@@ -327,9 +332,11 @@ def summary_lines(r: dict) -> list[str]:
         lines.append(f"  {name:<15} p50 {x['p50_ms']:>6.1f} ms   p95 {x['p95_ms']:>6.1f} ms   "
                      f"p99 {x['p99_ms']:>6.1f} ms   ({x['count']} queries, zero-hit {x['zero_result_share']:.0%}, "
                      f"threads in the top 10 {x['threads_in_top10_share']:.0%})")
+    if "reply" in r:
+        lines.append(summary_line(r["reply"]))
     return lines
 
 
 if __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "--child":
-    result = {"seed": child_seed, "search": child_search}[sys.argv[2]](json.loads(sys.argv[3]))
+    result = {"seed": child_seed, "search": child_search, "reply": child_reply}[sys.argv[2]](json.loads(sys.argv[3]))
     print("BENCH_JSON " + json.dumps(result, default=str))

@@ -120,6 +120,8 @@ def run_level(chats_wanted: int, rounds: int, latency_stats, log, database_url: 
     use_redis = bool(os.environ.get("REDIS_URL"))
     with running_portal(workers=2, threads=threads, use_redis=use_redis, database_url=database_url,
                         SSE_STREAM_SECONDS=60, SSE_MAX_STREAMS=chats_wanted + 16,  # 8 threads always free for POSTs
+                        # one agent follows every chat here (a real console holds one stream)
+                        SSE_MAX_STREAMS_PER_CLIENT=chats_wanted + 16,
                         CHAT_RATE_LIMIT="100000 per minute") as portal:
         url = portal.url
         agent, agent_csrf, chats = _open_chats(url, chats_wanted)

@@ -10,10 +10,10 @@ def init_app(app) -> None:
     from forum import api, bridge_views, models, views  # noqa: F401  (tables, routes)
     from forum.models import Thread
     from forum.permissions import register_permissions
-    from forum.search import thread_document
+    from forum.search import post_changes_thread_document, thread_document
     from portal.search.indexing import register_searchable
 
-    register_searchable("thread", Thread, thread_document)
+    register_searchable("thread", Thread, thread_document, part_changes=post_changes_thread_document)
     register_permissions()
     from forum.demo import seed_demo
 

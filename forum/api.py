@@ -12,19 +12,10 @@ from forum.moderation import is_moderator
 from forum.search import community_answers, similar_articles
 from portal.errors import json_error
 from portal.extensions import limiter
-from portal.search.services import SearchInputError
+from portal.inputs import query_int
 from portal.visitor import visitor_id
 
 SUGGEST_MIN_LENGTH = 3
-
-
-def _limit(default: int, high: int) -> int:
-    raw = request.args.get("limit")
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= high:
-        raise SearchInputError(f"'limit' must be a whole number from 1 to {high}.")
-    return int(raw)
 
 
 @bp.route("/api/forum/suggest")
@@ -34,7 +25,7 @@ def suggest():
     q = " ".join((request.args.get("q") or "").split())
     if len(q) < SUGGEST_MIN_LENGTH:
         return jsonify({"query": q, "results": []})
-    limit = _limit(3, 10)
+    limit = query_int("limit", 3, 1, 10)
     found = similar_articles(q, limit) + [{"type": "thread", **a.to_json()} for a in community_answers(q, limit)]
     found.sort(key=lambda r: -r["score"])
     return jsonify({"query": q, "results": [{"answered": False, **r} for r in found]})
@@ -64,6 +55,6 @@ def stats_json():
 def bot_community():
     """Answered community threads for the bot to offer: [{title, url, score, answered}].
     Registered under the portal's bot API (its service-token guard), see ``forum.init_app``."""
-    answers = community_answers(request.args.get("q"), _limit(3, 10))
+    answers = community_answers(request.args.get("q"), query_int("limit", 3, 1, 10))
     return jsonify({"query": " ".join((request.args.get("q") or "").split()),
                     "results": [a.to_json() for a in answers]})

@@ -56,6 +56,7 @@ class Thread(db.Model):
 
     __tablename__ = "forum_threads"
     __searchable__ = "thread"
+    __search_ignored__ = ("last_post_at",)  # a reply moves it; the search document never reads it
     __table_args__ = (
         sa.Index("ix_forum_threads_category_id_last_post_at", "category_id", "last_post_at"),
     )

@@ -23,6 +23,7 @@ from portal.clock import utcnow
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.notifications.services import notify
+from portal.plaintext import visible_text
 
 log = logging.getLogger(__name__)
 TITLE_MIN, TITLE_MAX = 5, 150
@@ -46,7 +47,7 @@ class ForumError(DomainError):
 def clean_title(raw) -> str:
     if not isinstance(raw, str):
         raise ForumError("The title must be text.")
-    title = " ".join(raw.split())
+    title = visible_text(raw)  # no direction overrides or invisible characters in what lists show
     if len(title) < TITLE_MIN:
         raise ForumError(f"Give your thread a title of at least {TITLE_MIN} characters.")
     if len(title) > TITLE_MAX:

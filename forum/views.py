@@ -39,12 +39,8 @@ from forum.text import TAG_RE, quote_markdown
 from portal.auth.permissions import can, member_required, moderator_required
 from portal.errors import wants_json
 from portal.extensions import db
+from portal.inputs import MAX_ID, page_number, query_int
 from portal.visitor import visitor_id
-
-
-def _page() -> int:
-    page = request.args.get("page", 1, type=int)
-    return page if page and page >= 1 else 1
 
 
 def _retry_header(exc: ForumError) -> dict:
@@ -74,14 +70,14 @@ def _sanction_notice() -> str | None:
 # ---------------------------------------------------------------------- lists
 @bp.route("/forum")
 def index():
-    threads = thread_list(_page())
+    threads = thread_list(page_number())
     return render_template("forum/index.html", categories=categories_with_counts(), threads=threads)
 
 
 @bp.route("/forum/c/<slug>")
 def category(slug: str):
     cat = get_category(slug)
-    threads = thread_list(_page(), category_id=cat.id)
+    threads = thread_list(page_number(), category_id=cat.id)
     return render_template("forum/category.html", category=cat, threads=threads)
 
 
@@ -90,7 +86,7 @@ def tag(tag: str):
     if len(tag) > 30 or not TAG_RE.match(tag):
         abort(404)
     row = db.session.scalar(sa.select(Tag).where(Tag.name == tag)) or abort(404)
-    return render_template("forum/tag.html", tag=row, threads=thread_list(_page(), tag=row))
+    return render_template("forum/tag.html", tag=row, threads=thread_list(page_number(), tag=row))
 
 
 # ---------------------------------------------------------------------- one thread
@@ -102,7 +98,7 @@ def thread(thread_id: int, slug: str | None = None):
         target = db.session.get(type(item), item.merged_into_id)
         if target is not None:
             return redirect(thread_url(target), 301)
-    posts = posts_page(item, current_user, _page())
+    posts = posts_page(item, current_user, page_number())
     if posts.page > 1 and not posts.items:
         abort(404)
     ids = [p.id for p in posts.items]
@@ -163,7 +159,7 @@ def reply_to_thread(thread_id: int):
     item = get_thread(thread_id)
     form = ReplyForm()
     if request.method == "GET":
-        quote_id = request.args.get("quote", type=int)
+        quote_id = query_int("quote", 0, 1, MAX_ID) or None
         if quote_id is not None:
             quoted = get_post(quote_id)
             if quoted.thread_id != item.id:

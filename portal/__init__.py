@@ -60,6 +60,7 @@ def register_capabilities(app: Flask) -> None:
         coaching,
         errors,
         events,
+        inputs,
         insight,
         kb,
         layout,
@@ -71,8 +72,9 @@ def register_capabilities(app: Flask) -> None:
         visitor,
     )
 
-    for module in (errors, security, visitor, auth, search, kb, forum, notifications, events, chat, support, agent,
-                   coaching, training, api, botapi, insight, layout, cli):
+    # inputs first: a URL rule takes its converter when it is added
+    for module in (inputs, errors, security, visitor, auth, search, kb, forum, notifications, events, chat, support,
+                   agent, coaching, training, api, botapi, insight, layout, cli):
         module.init_app(app)
 
 

@@ -131,10 +131,23 @@ def init_app(app) -> None:
             click.echo(f"{count:>5}  {query}")
 
     @seed.command("demo")
-    def seed_demo():
-        """Create one demo account per role and every plug-in's demo content (idempotent); print the logins."""
+    @click.option("--if-development", is_flag=True,
+                  help="Outside development, say so and succeed without seeding (what `make run` uses).")
+    def seed_demo(if_development):
+        """Create one demo account per role and every plug-in's demo content (idempotent); print the logins.
+
+        Development only: the demo passwords are published in the README.
+        """
         from portal.auth.services import create_user, find_user_by_email
 
+        environment = current_app.config["CALMLINE_ENV"]
+        if environment != "development":
+            message = (f"Not seeding: demo accounts (published passwords) are for development only, and "
+                       f"CALMLINE_ENV={environment}. Create real accounts with `flask users create`.")
+            if if_development:
+                click.echo(message)
+                return
+            raise click.ClickException(message)
         for email, name, roles, password in DEMO_USERS:
             if find_user_by_email(email) is None:
                 create_user(email, password, roles, name=name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -11,6 +12,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 class ConfigError(RuntimeError):
     """Raised when the environment cannot produce a safe configuration."""
+
+
+ENVIRONMENTS = ("development", "production")
+MIN_SECRET_KEY_LENGTH = 32
+# Values that have appeared in this repository's docs or tests: never sign production sessions.
+DEMO_SECRET_KEYS = frozenset({"test-secret-key", "e2e-secret", "change-me", "changeme", "secret", "dev"})
 
 
 def _instance_secret_key(instance_dir: Path) -> str:
@@ -40,17 +47,22 @@ def _normalise_db_url(url: str) -> str:
 
 def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
     env = dict(os.environ if env is None else env)
-    environment = env.get("CALMLINE_ENV", "development")
+    environment = env.get("CALMLINE_ENV") or "development"
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"CALMLINE_ENV={environment!r} is not one of: {', '.join(ENVIRONMENTS)} "
+                          "(spelled exactly so, in lower case)")
     production = environment == "production"
 
     secret = env.get("SECRET_KEY")
-    if not secret:
-        if production:
-            raise ConfigError("SECRET_KEY must be set when CALMLINE_ENV=production")
+    if production:
+        _check_production_secret(secret)
+    elif not secret:
         secret = _instance_secret_key(instance_dir)
 
     db_url = _normalise_db_url(env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'calmline.db'}")
     redis_url = env.get("REDIS_URL") or None
+    if production:
+        _check_shared_limits(env, redis_url)
 
     return {
         "CALMLINE_ENV": environment,
@@ -65,10 +77,16 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "10 per minute;50 per hour",
+        # Failed logins per account from anywhere (portal/auth/throttle.py).
+        "LOGIN_ACCOUNT_RATE_LIMIT": env.get("LOGIN_ACCOUNT_RATE_LIMIT") or "5 per minute;20 per hour",
+        # Reverse proxies whose X-Forwarded-For/-Proto are trusted (ProxyFix); 0 trusts none.
+        "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS") or 0),
+        "PUBLIC_URL": (env.get("PUBLIC_URL") or "").rstrip("/"),
         "REGISTER_RATE_LIMIT": env.get("REGISTER_RATE_LIMIT") or "5 per minute;20 per hour",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag(env.get("SESSION_COOKIE_SECURE"), default=production),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=int(env.get("REMEMBER_COOKIE_DAYS") or 30)),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _flag(env.get("SESSION_COOKIE_SECURE"), default=production),
@@ -107,10 +125,12 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         "MAIL_FROM": env.get("MAIL_FROM") or "support@example.com",
         # Live chat delivery: how long one SSE response stays open before the browser reconnects.
         "SSE_STREAM_SECONDS": float(env.get("SSE_STREAM_SECONDS") or 25),
-        # Streams one worker process keeps open at most (each holds a thread): keep it below
-        # gunicorn's --threads (32 in the Procfile) so that messages always find a thread.
-        # Past it, clients follow by polling.
-        "SSE_MAX_STREAMS": int(env.get("SSE_MAX_STREAMS") or 24),
+        # Streams one worker process keeps open at most (each holds a thread), in all and per
+        # client (account, visitor cookie or address). Past them, clients follow by polling.
+        # Unset, SSE_MAX_STREAMS is fitted to gunicorn's --threads at the worker's start (24 of
+        # the Procfile's 32); set to --threads or more, the worker refuses to start.
+        "SSE_MAX_STREAMS": int(env["SSE_MAX_STREAMS"]) if (env.get("SSE_MAX_STREAMS") or "").strip() else None,
+        "SSE_MAX_STREAMS_PER_CLIENT": int(env.get("SSE_MAX_STREAMS_PER_CLIENT") or 3),
         "KB_PAGE_CACHE_SECONDS": float(env.get("KB_PAGE_CACHE_SECONDS") or 30),
         # Forum moderation defaults; moderators can override each at /moderation/settings.
         "FORUM_AUTO_HIDE_FLAGS": int(env.get("FORUM_AUTO_HIDE_FLAGS") or 3),
@@ -118,6 +138,31 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         "FORUM_POST_RATE_LIMIT_POSTS": int(env.get("FORUM_POST_RATE_LIMIT_POSTS") or 10),
         "FORUM_POST_RATE_LIMIT_MINUTES": int(env.get("FORUM_POST_RATE_LIMIT_MINUTES") or 5),
     }
+
+
+def _check_production_secret(secret: str | None) -> None:
+    """A short or published key lets anyone forge session cookies and CSRF tokens."""
+    if not secret:
+        raise ConfigError("SECRET_KEY must be set when CALMLINE_ENV=production")
+    if secret in DEMO_SECRET_KEYS:
+        raise ConfigError("SECRET_KEY is a demo value: generate one, e.g. "
+                          "python -c 'import secrets; print(secrets.token_urlsafe(48))'")
+    if len(secret) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters when "
+                          f"CALMLINE_ENV=production (it has {len(secret)})")
+
+
+def _check_shared_limits(env: dict[str, str], redis_url: str | None) -> None:
+    """Rate limits kept in each process's memory multiply by the number of workers.
+
+    gunicorn.conf.py exports the real worker count (CALMLINE_WORKERS); WEB_CONCURRENCY is
+    gunicorn's own variable for it when another config file is used.
+    """
+    raw = env.get("CALMLINE_WORKERS") or env.get("WEB_CONCURRENCY") or "1"
+    workers = int(raw) if raw.strip().isdigit() else 1
+    if workers > 1 and not redis_url:
+        raise ConfigError(f"{workers} workers without REDIS_URL: each would keep its own rate-limit counters "
+                          "(login limits multiplied). Set REDIS_URL, or run one worker.")
 
 
 def engine_options(db_url: str) -> dict:

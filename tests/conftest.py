@@ -66,6 +66,7 @@ def test_config(database_url: str, tmp_path, **overrides) -> dict:
         "SEARCH_INDEX_DIR": str(tmp_path / "search_index"),
         "RATELIMIT_STORAGE_URI": "memory://",
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute",
         "REGISTER_RATE_LIMIT": "1000 per minute",
         "BRAND_NAME": "Brightnest",
         "KB_PAGE_CACHE_SECONDS": 0,  # tests change articles and look at once

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.scripts.runtime_config import endpoints
+from bot.scripts.runtime_config import write as write_endpoints
 
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_TIMEOUT = 30.0
@@ -110,6 +111,7 @@ def _server_env(instance: Path) -> dict[str, str]:
         "KB_ARTICLES_DIR": str(ROOT / "kb_articles"),
         "SESSION_COOKIE_SECURE": "0",  # plain http on 127.0.0.1
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute",
         "REGISTER_RATE_LIMIT": "1000 per minute",
         "PYTHONUNBUFFERED": "1",
         # These browser tests cover the portal with the assistant down; nothing listens on port 9.
@@ -144,7 +146,10 @@ BOT_PYTHON = BOT / ".venv" / "bin" / "python"
 # touching the one `make bot-train` owns.
 MODEL = Path(os.environ.get("CALMLINE_BOT_MODEL") or BOT / "models" / "calmline.tar.gz")
 RASA_STARTUP_TIMEOUT = 240.0
-RASA_TOKEN = "stack-rasa-token"
+# Secrets reach the processes in their environment (never argv); Rasa and the action server
+# refuse ones shorter than 32 characters.
+RASA_TOKEN = "stack-rasa-secret-signing-the-portals-jwts"
+ACTION_TOKEN = "stack-action-server-secret-rasa-sends-it"
 SERVICE_TOKEN = "stack-service-token"
 
 
@@ -159,9 +164,17 @@ class Stack:
     processes: dict
 
     def rasa_tracker(self, conversation_id: str) -> dict:
-        url = f"{self.rasa_url}/conversations/{conversation_id}/tracker?token={RASA_TOKEN}"
-        with urllib.request.urlopen(url, timeout=10) as response:
+        request = urllib.request.Request(f"{self.rasa_url}/conversations/{conversation_id}/tracker",
+                                         headers=_rasa_auth())
+        with urllib.request.urlopen(request, timeout=10) as response:
             return json.load(response)
+
+
+def _rasa_auth() -> dict[str, str]:
+    """What the portal sends Rasa's HTTP API: a JWT signed with RASA_TOKEN (bot/rasa_server.py)."""
+    from portal.chat.rasa_client import RasaClient
+
+    return RasaClient("http://unused", RASA_TOKEN).auth_headers()
 
 
 def _stack_database() -> str | None:
@@ -179,14 +192,15 @@ def _stack_database() -> str | None:
     return f"{base}/calmline_stack"
 
 
-def _wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float, ready=lambda body: True) -> None:
+def _wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float, ready=lambda body: True,
+              headers=dict) -> None:
     deadline = time.monotonic() + timeout
     last = "no answer"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             break
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers()), timeout=5) as response:
                 body = response.read()
                 if response.status == 200 and ready(body):
                     return
@@ -243,28 +257,29 @@ def running_stack(workers: int = 2):
         bot_env.update({"PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1",
                         "OPENBLAS_NUM_THREADS": "1",  # as in the Procfile: one BLAS thread per embedding
                         "CALMLINE_PORTAL_URL": portal_url, "BOT_SERVICE_TOKEN": SERVICE_TOKEN,
-                        "ACTION_SERVER_URL": f"{action_url}/webhook"})
+                        "ACTION_SERVER_URL": f"{action_url}/webhook", "ACTION_SERVER_TOKEN": ACTION_TOKEN,
+                        "RASA_TOKEN": RASA_TOKEN})
         if pg:
             bot_env["RASA_TRACKER_URL"] = pg
         # With REDIS_URL set (CI), Rasa gets its Redis lock store, as under `make run`.
         log = tmp / "actions.log"
         with open(log, "wb") as out:
             procs["actions"] = subprocess.Popen(
-                [str(BOT_PYTHON), "-W", "ignore", "-m", "rasa_sdk", "--actions", "bot.actions",
+                [str(BOT_PYTHON), "-W", "ignore", "-m", "bot.actions.server", "--interface", "127.0.0.1",
                  "--port", str(action_port)], cwd=BOT, env=bot_env, stdout=out, stderr=subprocess.STDOUT)
         _wait_for(f"{action_url}/health", procs["actions"], log, 120)
 
         endpoints_file = tmp / "endpoints.yml"
         rasa_endpoints = endpoints(bot_env, instance)
-        endpoints_file.write_text(json.dumps(rasa_endpoints))
+        write_endpoints(endpoints_file, rasa_endpoints)
         log = tmp / "rasa.log"
         with open(log, "wb") as out:
             procs["rasa"] = subprocess.Popen(
-                [str(BOT_PYTHON), "-W", "ignore", "-m", "rasa", "run", "--enable-api", "--auth-token", RASA_TOKEN,
+                [str(BOT_PYTHON), "-W", "ignore", "-m", "bot.rasa_server", "--enable-api",
                  "--port", str(rasa_port), "--interface", "127.0.0.1", "--model", str(MODEL),
                  "--endpoints", str(endpoints_file), "--credentials", str(BOT / "credentials.yml")],
                 cwd=BOT, env=bot_env, stdout=out, stderr=subprocess.STDOUT)
-        _wait_for(f"{rasa_url}/status?token={RASA_TOKEN}", procs["rasa"], log, RASA_STARTUP_TIMEOUT, _model_loaded)
+        _wait_for(f"{rasa_url}/status", procs["rasa"], log, RASA_STARTUP_TIMEOUT, _model_loaded, _rasa_auth)
         yield Stack(portal_url, rasa_url, action_url, env["DATABASE_URL"], rasa_endpoints["tracker_store"], tmp,
                     procs)
     finally:

@@ -1,4 +1,4 @@
-"""Calmline's Rasa action server (rasa_sdk 3.6.2). Run: rasa run actions --actions bot.actions"""
+"""Calmline's Rasa actions (rasa_sdk 3.6.2). Served by bot/actions/server.py: loopback, Rasa's secret only."""
 
 from bot.actions.handoff import ActionHandoff
 from bot.actions.mood import ValidatePredefinedSlots

@@ -55,7 +55,7 @@ def main() -> None:
     started = time.monotonic()
     server = subprocess.Popen(
         [sys.executable, "-m", "rasa", "run", "--enable-api", "--model", str(args.model),
-         "--port", str(port)],
+         "--port", str(port), "--interface", "127.0.0.1"],
         cwd=BOT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -3,7 +3,9 @@
 Rasa's own endpoints.yml can expand ${VAR} but has no defaults and no "only when set",
 so `make run` (and the live tests) render one here instead:
 
-- action server: ACTION_SERVER_URL (default http://127.0.0.1:5055/webhook);
+- action server: ACTION_SERVER_URL (default http://127.0.0.1:5055/webhook), and the secret it
+  demands (ACTION_SERVER_TOKEN, sent as `Authorization: Bearer`, bot/actions/server.py): the
+  rendered file holds it, so it is written readable by its owner only;
 - tracker store: SQL. RASA_TRACKER_URL (postgresql://user:password@host:port/db) selects
   PostgreSQL; otherwise a SQLite file in the instance folder, so conversations survive restarts;
 - lock store: Redis when REDIS_URL is set (Rasa's database 1 by default, RASA_LOCK_REDIS_DB),
@@ -50,9 +52,29 @@ def lock_store(env: dict[str, str]) -> dict | None:
     return store
 
 
+def action_endpoint(env: dict[str, str]) -> dict:
+    token = env.get("ACTION_SERVER_TOKEN", "").strip()
+    if not token:
+        raise ValueError("ACTION_SERVER_TOKEN must be set: the action server refuses requests without it")
+    return {"url": env.get("ACTION_SERVER_URL") or "http://127.0.0.1:5055/webhook",
+            "headers": {"Authorization": f"Bearer {token}"}}
+
+
+def write_private(path: Path, text: str) -> None:
+    """Readable by its owner only from the first byte: the file carries secrets."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+
+
+def write(path: Path, config: dict) -> None:
+    write_private(path, json.dumps(config, indent=2) + "\n")
+
+
 def endpoints(env: dict[str, str], instance_dir: Path) -> dict:
     config = {
-        "action_endpoint": {"url": env.get("ACTION_SERVER_URL") or "http://127.0.0.1:5055/webhook"},
+        "action_endpoint": action_endpoint(env),
         "tracker_store": tracker_store(env, instance_dir),
     }
     lock = lock_store(env)
@@ -67,7 +89,7 @@ def main(argv: list[str]) -> int:
         return 2
     instance = Path(argv[2] if len(argv) == 3 else os.environ.get("CALMLINE_INSTANCE_DIR") or "instance")
     instance.mkdir(parents=True, exist_ok=True)
-    Path(argv[1]).write_text(json.dumps(endpoints(dict(os.environ), instance), indent=2) + "\n")
+    write(Path(argv[1]), endpoints(dict(os.environ), instance))
     return 0
 
 

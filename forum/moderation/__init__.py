@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Literal
 
+import re2
 import sqlalchemy as sa
 
 from forum.models import Post, UserSanction, WatchedWord
@@ -76,19 +77,44 @@ def sanction_message(sanction: UserSanction) -> str:
 
 # ------------------------------------------------------------------ watched words
 class InvalidPattern(DomainError):
-    """A watched word's regular expression does not compile."""
+    """A watched word's regular expression does not compile, or needs a backtracking engine."""
 
     status = 400
 
 
+# A moderator's regex runs on every member's post. Python's engine backtracks: `(a+)+$`
+# against a long post runs for minutes and holds the worker. RE2 matches in time linear in
+# the text, and refuses the constructs only backtracking can run (backreferences, look-arounds).
+_NO_BACKTRACKING = (" Watched words match in time proportional to the post (RE2 syntax), so they cannot use "
+                    r"backreferences (\1) or look-arounds ((?=…), (?!…), (?<=…), (?<!…)).")
+_BACKTRACKING_ONLY = re.compile(r"invalid perl operator: \(\?<?[=!]|invalid escape sequence: \\[0-9]")
+
+
+def _re2_options() -> re2.Options:
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False  # a refused pattern is the moderator's answer, not a log line
+    return options
+
+
+def _re2_error(exc: Exception) -> str:
+    detail = exc.args[0] if exc.args else ""
+    detail = (detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)) or "not valid"
+    return f"{detail}.{_NO_BACKTRACKING if _BACKTRACKING_ONLY.search(detail) else ''}"
+
+
 @lru_cache(maxsize=512)
-def compile_pattern(pattern: str, is_regex: bool) -> re.Pattern:
-    """Regexes as written; plain words (or phrases) match whole words only, so "ass" spares "class"."""
+def compile_pattern(pattern: str, is_regex: bool) -> re2._Regexp | re.Pattern:
+    """Regexes as written (RE2); plain words (or phrases) match whole words only, so "ass" spares "class".
+
+    A plain word is escaped text, which Python's engine finds without backtracking; its
+    look-arounds give whole-word matching with Unicode letters, which RE2's ASCII \\b would not.
+    """
     if is_regex:
         try:
-            return re.compile(pattern, re.IGNORECASE)
-        except re.error as exc:
-            raise InvalidPattern(f"That regular expression does not work: {exc}.") from None
+            return re2.compile(pattern, _re2_options())
+        except re2.error as exc:
+            raise InvalidPattern(f"That regular expression does not work: {_re2_error(exc)}") from None
     return re.compile(rf"(?<!\w){re.escape(pattern.strip())}(?!\w)", re.IGNORECASE)
 
 

@@ -21,11 +21,12 @@ from forum.moderation.forms import (
     SuspendForm,
     WordForm,
 )
-from forum.moderation.views import _act, _back, _found, _page, _reason, bp
+from forum.moderation.views import _act, _back, _found, _reason, bp
 from forum.settings import SPECS, all_settings
 from portal.auth.models import User
 from portal.auth.permissions import moderator_required
 from portal.extensions import db
+from portal.inputs import page_number
 
 
 def _member_page(user: User, status: int = 200, **bound):
@@ -86,7 +87,7 @@ def log():
     form = LogFilterForm(formdata=request.args)
     if not form.validate():
         return render_template("moderation/log.html", form=form, entries=None), 400
-    entries = queue_reads.log_page(_page(), action=form.action.data or "")
+    entries = queue_reads.log_page(page_number(), action=form.action.data or "")
     return render_template("moderation/log.html", form=form, entries=entries)
 
 
@@ -112,7 +113,8 @@ def settings():
 
 
 def _words_page(form, status: int = 200):
-    return render_template("moderation/words.html", form=form, words=members.watched_words(),
+    words = members.watched_words()
+    return render_template("moderation/words.html", form=form, words=words, unchecked=members.unchecked_word_ids(words),
                            delete_form=EmptyForm(formdata=None)), status
 
 

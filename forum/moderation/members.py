@@ -185,3 +185,17 @@ def delete_word(word: WatchedWord, moderator) -> None:
 
 def watched_words() -> list[WatchedWord]:
     return list(db.session.scalars(sa.select(WatchedWord).order_by(WatchedWord.action, WatchedWord.pattern)))
+
+
+def unchecked_word_ids(words: list[WatchedWord]) -> set[int]:
+    """Words that no longer compile (saved before regexes ran on RE2, or edited in the database).
+
+    Posts are not checked against them, so the list tells moderators to edit them.
+    """
+    broken = set()
+    for word in words:
+        try:
+            compile_pattern(word.pattern, word.is_regex)
+        except InvalidPattern:
+            broken.add(word.id)
+    return broken

@@ -31,19 +31,15 @@ from forum.reading import opening_post_id, post_url, thread_url
 from portal.auth.permissions import member_required, moderator_required
 from portal.errors import answer_refusals_with, json_error, wants_json
 from portal.extensions import db
+from portal.inputs import is_id, is_local_path, page_number
 
 # The forum's templates sit one package up (forum/templates).
 bp = Blueprint("moderation", __name__, template_folder="../templates")
 
 
 # ------------------------------------------------------------------ helpers
-def _page(name: str = "page") -> int:
-    page = request.args.get(name, 1, type=int)
-    return page if page and page >= 1 else 1
-
-
 def _found(model, ident: int, what: str):
-    row = db.session.get(model, ident)
+    row = db.session.get(model, ident) if is_id(ident) else None
     if row is None:
         abort(404, description=f"There is no {what} {ident}.")
     return row
@@ -52,7 +48,7 @@ def _found(model, ident: int, what: str):
 def _back(default: str) -> str:
     """Where the form came from (a local path only), else ``default``."""
     target = request.form.get("next") or request.args.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if is_local_path(target):
         return target
     return default
 
@@ -129,8 +125,8 @@ def flag(post_id: int):
 def queue():
     sort_form = QueueSortForm(formdata=request.args)
     sort = sort_form.sort.data if sort_form.validate() else "most"
-    pagination, flagged = queue_reads.flagged_posts(_page(), sort)
-    pending = queue_reads.pending_posts(_page("pending_page"))
+    pagination, flagged = queue_reads.flagged_posts(page_number(), sort)
+    pending = queue_reads.pending_posts(page_number("pending_page"))
     shown = [entry.post for entry in flagged] + list(pending.items)
     return render_template(
         "moderation/queue.html", flagged=flagged, flagged_page=pagination, pending=pending, sort=sort,

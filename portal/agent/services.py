@@ -22,7 +22,9 @@ from portal.extensions import commit_and_keep, db
 from portal.handoff import lifecycle
 from portal.handoff.messages import post_message
 from portal.handoff.tickets import record_event
+from portal.inputs import is_id
 from portal.tickets.models import Team, Ticket, TicketEvent
+from portal.tickets.services import queue_changed
 
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 READ_ONLY = ("resolved", "closed")  # ticket statuses whose chat takes no more replies
@@ -132,13 +134,13 @@ def claim(number: str, agent: User) -> Ticket:
         first = post_message(conv, "agent", _first_line(ticket), author=agent, payload={"automatic": "greeting"})
         record_event(ticket, agent, "reply", text=first.text)
         ticket.first_responded_at = ticket.first_responded_at or utcnow()
-    publish(None, "queue", {"ticket": ticket.number, "change": "claimed", "by": agent.first_name}, audience="staff")
+    queue_changed(ticket, "claimed", by=agent.first_name)
     db.session.commit()
     return ticket
 
 
 def _require_owner(ticket: Ticket, agent: User) -> None:
-    if ticket.assignee_id != agent.id and not sees_all(agent):
+    if not can("own_chat", ticket, user=agent):
         raise Forbidden("Claim the conversation first.")
 
 
@@ -226,8 +228,9 @@ def transfer(number: str, agent: User, team: str | None = None, to_agent: int | 
     ticket = ticket_for(agent, number)
     _require_owner(ticket, agent)
     conv = ticket.conversation
+    was = {"was_team_id": ticket.team_id, "was_assignee_id": ticket.assignee_id}
     if to_agent is not None:
-        target = db.session.get(User, to_agent) if isinstance(to_agent, int) else None
+        target = db.session.get(User, to_agent) if is_id(to_agent) else None
         if target is None or not target.active or not can("take_tickets", user=target):
             raise AgentError("'agent' must be an active agent's id.")
         ticket.assignee_id = target.id
@@ -243,6 +246,6 @@ def transfer(number: str, agent: User, team: str | None = None, to_agent: int | 
         if conv is not None:
             lifecycle.requeue(conv, f"{agent.first_name} has passed you to our {target_team.name.lower()} team. "
                               "The next person will see the whole conversation.")
-    publish(None, "queue", {"ticket": ticket.number, "change": "transferred"}, audience="staff")
+    queue_changed(ticket, "transferred", **was)
     db.session.commit()
     return ticket

@@ -59,7 +59,7 @@ def queue_events():
 
 def ticket_detail(ticket: Ticket) -> dict:
     conv = ticket.conversation
-    messages = [m.to_dict() for m in conv.messages] if conv else ticket.transcript
+    messages = [m.to_dict(internal=True) for m in conv.messages] if conv else ticket.transcript
     customer_levels = [m.get("frustration", {}).get("level") for m in messages
                        if m.get("sender") == "customer" and m.get("frustration")]
     level = customer_levels[-1] if customer_levels else (ticket.briefing or {}).get("mood_now")

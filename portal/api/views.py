@@ -3,28 +3,16 @@ from flask import current_app, jsonify, request
 
 from portal.api import bp
 from portal.extensions import db
-from portal.search.services import SearchInputError, search, suggest
+from portal.inputs import query_int
+from portal.search.services import search, suggest
 
 MAX_LIMIT = 50
 
 
-def _bounded_int(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SearchInputError(f"'{name}' must be a whole number from {low} to {high}.") from None
-    if not low <= value <= high:
-        raise SearchInputError(f"'{name}' must be a whole number from {low} to {high}.")
-    return value
-
-
 @bp.route("/api/search")
 def api_search():
-    limit = _bounded_int("limit", 10, 1, MAX_LIMIT)
-    page = _bounded_int("page", 1, 1, 1000)
+    limit = query_int("limit", 10, 1, MAX_LIMIT)
+    page = query_int("page", 1, 1, 1000)
     found = search(request.args.get("q"), page=page, per_page=limit, doc_type=request.args.get("type") or None,
                    category=request.args.get("category") or None, source="api")
     return jsonify({
@@ -44,7 +32,7 @@ def api_search():
 
 @bp.route("/api/search/suggest")
 def api_suggest():
-    hits = suggest(request.args.get("q"), limit=_bounded_int("limit", 8, 1, 20))
+    hits = suggest(request.args.get("q"), limit=query_int("limit", 8, 1, 20))
     return jsonify({"suggestions": [{"title": h.title, "url": h.url, "type": h.type} for h in hits]})
 
 

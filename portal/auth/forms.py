@@ -31,3 +31,7 @@ class ChangePasswordForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     submit = SubmitField("Log out")
+
+
+class ConfirmRegistrationForm(FlaskForm):
+    submit = SubmitField("Create my account")

@@ -54,6 +54,16 @@ class User(UserMixin, db.Model):
     def first_name(self) -> str:
         return (self.name or self.email.split("@")[0]).split()[0]
 
+    # The token of the sign-in this request came with (portal.auth.sessions), never stored here.
+    session_token = None  # str while signed in
+
+    def get_id(self) -> str:
+        """What the session and remember-me cookies carry: this sign-in's token (flask-login's
+        "alternative id"), not the user's id, so a copied cookie dies with its sign-in."""
+        if not self.session_token:
+            raise RuntimeError("Sign in through portal.auth.sessions.sign_in.")
+        return self.session_token
+
     def set_password(self, password: str) -> None:
         # Werkzeug's default method is scrypt.
         self.password_hash = generate_password_hash(password)
@@ -63,3 +73,16 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class LoginSession(db.Model):
+    """One sign-in on one browser. Only the token's SHA-256 is kept: the table does not hold
+    anything a cookie could be made from."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]

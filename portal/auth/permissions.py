@@ -50,6 +50,12 @@ def sees_ticket(user, ticket) -> bool:
     return holds(user, SUPPORT_STAFF) and (ticket.assignee_id == user.id or ticket.team_id in team_ids(user))
 
 
+def owns_chat(user, ticket) -> bool:
+    """Who may act as the ticket's owner in its chat (write in it, pass it on, end it): its
+    assignee, or a supervisor. Colleagues see it; they do not take it over."""
+    return sees_all(user) or (holds(user, SUPPORT_STAFF) and ticket.assignee_id == user.id)
+
+
 # ---- the named permissions ----------------------------------------------------------------
 
 Predicate = Callable[[Any, Any], bool]  # (user, object or None) -> allowed
@@ -66,6 +72,7 @@ def _holding(roles: tuple[str, ...]) -> Predicate:
 PERMISSIONS: dict[str, Predicate] = {
     "work_tickets": _signed_in_as(SUPPORT_STAFF),
     "see_ticket": sees_ticket,
+    "own_chat": owns_chat,
     "see_all_tickets": _holding(SUPERVISORS),
     "take_tickets": _holding(TICKET_ASSIGNEES),
     "manage_canned_responses": _signed_in_as(SUPERVISORS),

@@ -1,10 +1,21 @@
-"""The one place the portal talks to Rasa: its REST channel and tracker API."""
+"""The one place the portal talks to Rasa: its REST channel and tracker API.
+
+Rasa's HTTP API is called with a short-lived JWT signed with RASA_TOKEN, in the
+`Authorization` header (bot/rasa_server.py gives Rasa the same secret): the secret itself is
+never sent, and never in a URL.
+"""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
+import jwt
 import requests
+
+from portal.inputs import is_local_path
+
+TOKEN_SECONDS = 60
 
 
 class BotUnavailable(RuntimeError):
@@ -55,10 +66,17 @@ class RasaClient:
             raise BotUnavailable("assistant answered with an unexpected shape")
         return [parse_reply(item) for item in items if isinstance(item, dict)]
 
+    def auth_headers(self) -> dict[str, str]:
+        """Rasa's JWT auth (rasa/server.py requires_auth): an admin may act on any conversation."""
+        if not self.token:
+            return {}
+        claims = {"user": {"username": "calmline-portal", "role": "admin"}, "exp": int(time.time()) + TOKEN_SECONDS}
+        return {"Authorization": f"Bearer {jwt.encode(claims, self.token, algorithm='HS256')}"}
+
     def _api(self, path: str, body) -> dict | list:
-        params = {"token": self.token} if self.token else None
         try:
-            response = self._http.post(f"{self.base_url}{path}", json=body, params=params, timeout=self.timeout)
+            response = self._http.post(f"{self.base_url}{path}", json=body, headers=self.auth_headers(),
+                                       timeout=self.timeout)
         except requests.RequestException as exc:
             raise BotUnavailable(f"assistant unreachable: {exc.__class__.__name__}") from exc
         if response.status_code != 200:
@@ -80,9 +98,8 @@ class RasaClient:
         return [parse_reply(item) for item in items or [] if isinstance(item, dict)]
 
     def status(self) -> dict:
-        params = {"token": self.token} if self.token else None
         try:
-            response = self._http.get(f"{self.base_url}/status", params=params, timeout=2)
+            response = self._http.get(f"{self.base_url}/status", headers=self.auth_headers(), timeout=2)
             return {"ok": response.status_code == 200}
         except requests.RequestException as exc:
             return {"ok": False, "error": exc.__class__.__name__}
@@ -97,11 +114,11 @@ def parse_reply(item: dict) -> BotReply:
         if isinstance(b, dict)
     ]
     clean_articles = [
-        {"title": str(a.get("title", ""))[:200], "url": str(a.get("url", ""))[:300],
+        {"title": str(a.get("title", ""))[:200], "url": a["url"],
          "type": "thread" if a.get("type") == "thread" else "article"}
         for a in articles
-        # Only our own pages: a path, never another site (not even a protocol-relative "//host").
-        if isinstance(a, dict) and str(a.get("url", "")).startswith("/") and not str(a.get("url", "")).startswith("//")
+        # Only our own pages: a path, never another site ("//host", "/\\host").
+        if isinstance(a, dict) and is_local_path(a.get("url")) and len(a["url"]) <= 300
     ]
     rest = {k: v for k, v in custom.items() if k != "articles"}
     return BotReply(text=str(item.get("text") or "")[:4000], buttons=buttons, articles=clean_articles, custom=rest)

@@ -28,6 +28,7 @@ from portal.events.feed import publish
 from portal.extensions import db
 from portal.handoff.messages import post_message
 from portal.handoff.tickets import open_ticket_for, record_event
+from portal.inputs import parse_int
 from portal.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -77,8 +78,8 @@ def parse_rating(raw) -> int | None:
     """1 to 5 (the bot's slot is text: "4" too); None when not given."""
     if raw is None:
         return None
-    if isinstance(raw, str) and raw.strip().isdigit():
-        raw = int(raw.strip())
+    if isinstance(raw, str):
+        raw = parse_int(raw, "rating", 0, 1, 5)  # "" is 0: refused below like any other non-rating
     if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 5:
         raise SatisfactionError("'rating' must be a whole number from 1 to 5.")
     return raw

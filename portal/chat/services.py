@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import current_app
 
+from portal.auth.services import AccountError, normalise_email
 from portal.chat import satisfaction
 from portal.chat.rasa_client import BotUnavailable
 from portal.conversations.models import Conversation, Message
@@ -193,8 +194,20 @@ def ensure_handoff_ticket(conv: Conversation, handoff: dict) -> Ticket:
     return ticket
 
 
+def contact_address(email: str) -> str:
+    """The address a person's reply goes to: '' when none was given, otherwise a valid address
+    (anything else, "x@example.com\\r\\nBcc: ..." among them, is refused before it is stored)."""
+    if not email.strip():
+        return ""
+    try:
+        return normalise_email(email)
+    except AccountError as exc:
+        raise ChatError(f"'email' must be an email address: {exc}") from None
+
+
 def leave_message(conv: Conversation, contact_email: str = "") -> Ticket:
     """The customer asks a person to answer later: a ticket with the whole chat."""
+    contact_email = contact_address(contact_email)
     existing = open_ticket_for(conv)
     if existing is not None:
         return existing

@@ -14,7 +14,6 @@ from portal.chat.services import (
     validate_text,
 )
 from portal.extensions import limiter
-from portal.handoff.messages import transcript_of
 from portal.visitor import current_owner
 
 
@@ -62,7 +61,8 @@ def post_message():
 def get_conversation(public_id: str):
     user_id, visitor = current_owner()
     conv = find_conversation(public_id, user_id, visitor)
-    return jsonify({"conversation_id": conv.public_id, "status": conv.status, "messages": transcript_of(conv)})
+    return jsonify({"conversation_id": conv.public_id, "status": conv.status,
+                    "messages": [m.to_dict() for m in conv.messages]})
 
 
 @bp.route("/api/chat/conversations/<public_id>/leave-message", methods=["POST"])
@@ -75,7 +75,7 @@ def leave_message_view(public_id: str):
     if current_user.is_authenticated:
         email = current_user.email
     conv = find_conversation(public_id, user_id, visitor)
-    ticket = leave_message(conv, contact_email=email.strip())
+    ticket = leave_message(conv, contact_email=email)
     return jsonify({"ticket_number": ticket.number, "status": ticket.status, "priority": ticket.priority}), 201
 
 

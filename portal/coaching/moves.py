@@ -38,9 +38,11 @@ PATTERNS = {
     "acknowledge": _any(
         r"i (?:completely |totally |really )?(?:understand|get (?:it|that|why))", r"i can (?:imagine|understand)",
         # "I can see why / how frustrating...", not "I can see your order was shipped".
-        r"i can (?:see|tell) (?:that )?(?:why|how (?:upset|frustrat|annoy|worr|stressful|hard|difficult|much)|"
-        r"(?:you(?:'re| are)|this (?:is|has been)|it(?:'s| has been)) (?:so |really |very )?(?:upset|frustrat|annoy|"
-        r"angry|worr|disappoint|stressful|hard|difficult))", MUST_HAVE_FELT,
+        r"i can (?:see|tell) (?:that )?(?:why|how (?:upset|frustrat|annoy|worr|confus|stressful|hard|difficult|much|"
+        r"(?:that|this|it) (?:would|must|might|could) (?:be|feel))|"
+        r"(?:you(?:'re| are)|this (?:is|has been)|it(?:'s| has been)) (?:so |really |very )?(?:an? )?(?:real |total |"
+        r"absolute )?(?:upset|frustrat|annoy|angry|worr|confus|disappoint|stressful|hard|difficult|hassle|pain|"
+        r"nightmare|ordeal|headache))", MUST_HAVE_FELT,
         r"i hear you", r"that (?:sounds|must (?:be|have been))", r"(?:it'?s|that'?s) (?:completely |totally )?"
         r"(?:understandable|fair|frustrating|annoying|not (?:ok|okay|right|good enough|acceptable))",
         r"you(?:'re| are) right", r"no wonder", r"i know how", r"you have every (?:reason|right)",

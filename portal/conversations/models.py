@@ -14,6 +14,14 @@ SENDERS = ("customer", "bot", "agent", "system")
 # support, or a message left for the team to answer later (by email and My tickets).
 CHANNELS = ("chat", "forum", "message")
 SCORED_CUSTOMER_MESSAGE = "sender = 'customer' AND frustration_score IS NOT NULL"
+# What the portal made of a customer's message: for staff (the console, the ticket's transcript),
+# never shown to the customer, in an answer or in a live event.
+INTERNAL_FIELDS = ("frustration", "intent", "confidence", "entities")
+
+
+def customer_view(message: dict) -> dict:
+    """A message as its customer may see it: what was said, without our reading of it."""
+    return {k: v for k, v in message.items() if k not in INTERNAL_FIELDS}
 
 
 def new_public_id() -> str:
@@ -77,13 +85,14 @@ class Message(db.Model):
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
     author = relationship("User", lazy="joined")
 
-    def to_dict(self) -> dict:
+    def to_dict(self, internal: bool = False) -> dict:
+        """As the customer sees it; ``internal`` adds the frustration score for staff."""
         data = {"id": self.id, "sender": self.sender, "text": self.text, "created_at": self.created_at.isoformat() + "Z"}
         if self.payload:
             data.update({k: v for k, v in self.payload.items() if k in ("buttons", "articles", "custom")})
         if self.sender == "agent" and self.author is not None:
             data["author"] = self.author.first_name
-        if self.sender == "customer" and self.frustration_level:
+        if internal and self.sender == "customer" and self.frustration_level:
             data["frustration"] = {"score": self.frustration_score, "level": self.frustration_level}
         return data
 

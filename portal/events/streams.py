@@ -1,43 +1,86 @@
 """Answering a client that follows events: a Server-Sent Events stream, or one JSON batch."""
 
+from functools import partial
+
 from flask import Response, current_app, jsonify, request, stream_with_context
+from flask_login import current_user
 
-from portal.errors import DomainError, json_error
-from portal.events.feed import events_after, sse_stream
+from portal.auth.permissions import sees_all, team_ids
+from portal.config import ConfigError
+from portal.errors import DomainError
+from portal.events.feed import QueueScope, events_after, sse_stream
+from portal.inputs import MAX_ID, parse_int
+from portal.visitor import current_owner
+
+DEFAULT_MAX_STREAMS = 24  # outside gunicorn (flask run, tests), where threads are not counted
 
 
-class BadEventId(DomainError):
-    status = 400
+class StreamsBusy(DomainError):
+    status = 503
+    retry_after = 5
+
+
+class TooManyStreams(DomainError):
+    status = 429
+    retry_after = 5
 
 
 def last_event_id() -> int:
-    raw = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadEventId("'after' (or Last-Event-ID) must be an event id.") from None
-    if value < 0:
-        raise BadEventId("'after' (or Last-Event-ID) must be an event id.")
-    return value
+    """Where the client resumes: the EventSource's Last-Event-ID, or ?after= when polling."""
+    raw = request.headers.get("Last-Event-ID") or request.args.get("after")
+    return parse_int(raw, "after", 0, 0, MAX_ID)
+
+
+def fit_streams_to_threads(config: dict, threads: int) -> int:
+    """At a gunicorn worker's start (gunicorn.conf.py), with its thread count. Streams must leave
+    threads for everything else: unset, SSE_MAX_STREAMS is the threads less a quarter (at least
+    two), 24 of the Procfile's 32; set to the threads or more, the worker refuses to start."""
+    wanted = config.get("SSE_MAX_STREAMS")
+    if wanted is None:
+        config["SSE_MAX_STREAMS"] = max(0, threads - max(2, threads // 4))
+    elif wanted >= threads:
+        raise ConfigError(f"SSE_MAX_STREAMS={wanted} would let event streams take all {threads} of a worker's "
+                          f"threads (gunicorn --threads): set it below {threads}, or leave it unset.")
+    return config["SSE_MAX_STREAMS"]
+
+
+def stream_client() -> str:
+    """Who a stream belongs to, for the per-client limit: the account, else the visitor cookie,
+    else the address."""
+    user_id, visitor = current_owner(create=False)
+    if user_id is not None:
+        return f"user:{user_id}"
+    return f"visitor:{visitor}" if visitor else f"address:{request.remote_addr}"
+
+
+def queue_scope(user) -> QueueScope | None:
+    """Agents hear the queue events of their teams' tickets and their own; supervisors all."""
+    return None if sees_all(user) else QueueScope(frozenset(team_ids(user)), user.id)
 
 
 def event_response(conversation_ids: list, after: int, staff: bool):
     """SSE when the client asks for text/event-stream; otherwise one JSON batch (polling).
 
-    A stream holds one of the worker's threads for as long as it is open. When this worker's
-    stream slots (SSE_MAX_STREAMS) are taken, the stream is refused with 503: the widget and
-    the console then follow by polling, and the threads left keep answering messages."""
+    A stream holds one of the worker's threads for as long as it is open. One client keeps at
+    most SSE_MAX_STREAMS_PER_CLIENT of a worker's streams (429) and the worker at most
+    SSE_MAX_STREAMS (503): the widget and the console then follow by polling, and the threads
+    left keep answering messages."""
+    scope = queue_scope(current_user) if staff else None
     if "text/event-stream" in request.headers.get("Accept", ""):
-        slots = current_app.extensions["event_stream_slots"]
-        if not slots.take(current_app.config["SSE_MAX_STREAMS"]):
-            response, status = json_error(503, "Live streams are busy on this server: follow by polling "
-                                               "this address with ?after=<last event id>.")
-            response.headers["Retry-After"] = "5"
-            return response, status
-        response = Response(stream_with_context(sse_stream(conversation_ids, after, staff)),
+        config, slots, client = current_app.config, current_app.extensions["event_stream_slots"], stream_client()
+        per_worker = config["SSE_MAX_STREAMS"]
+        full = slots.take(client, DEFAULT_MAX_STREAMS if per_worker is None else per_worker,
+                          config["SSE_MAX_STREAMS_PER_CLIENT"])
+        if full == "client":
+            raise TooManyStreams("You already follow as many live streams as one visitor may (one per open chat): "
+                                 "follow this one by polling this address with ?after=<last event id>.")
+        if full == "worker":
+            raise StreamsBusy("Live streams are busy on this server: follow by polling "
+                              "this address with ?after=<last event id>.")
+        response = Response(stream_with_context(sse_stream(conversation_ids, after, staff, scope)),
                             mimetype="text/event-stream",
                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-        response.call_on_close(slots.give_back)  # the server closes every response, finished or cut off
+        response.call_on_close(partial(slots.give_back, client))  # every response is closed, finished or cut off
         return response
-    rows = events_after(conversation_ids, after, staff)
-    return jsonify({"events": rows, "last_event_id": rows[-1]["id"] if rows else after})
+    batch = events_after(conversation_ids, after, staff, scope=scope)
+    return jsonify({"events": batch.rows, "last_event_id": batch.cursor})

@@ -25,22 +25,33 @@ def channel_for(conversation_id: int | None) -> str:
 
 
 class StreamSlots:
-    """How many Server-Sent Event streams this process has open: each holds a worker thread."""
+    """The Server-Sent Event streams this process has open, in all and per client. Each holds a
+    worker thread: neither one client nor all of them together may take the threads the worker
+    needs for everything else (messages, pages, /healthz)."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self.open = 0
+        self._by_client: dict[str, int] = {}
 
-    def take(self, limit: int) -> bool:
+    def take(self, client: str, per_worker: int, per_client: int) -> str | None:
+        """A slot for ``client``: None when taken, else which limit is full ("client" or "worker")."""
         with self._lock:
-            if self.open >= limit:
-                return False
+            mine = self._by_client.get(client, 0)
+            if mine >= per_client:
+                return "client"
+            if self.open >= per_worker:
+                return "worker"
             self.open += 1
-            return True
+            self._by_client[client] = mine + 1
+            return None
 
-    def give_back(self) -> None:
+    def give_back(self, client: str) -> None:
         with self._lock:
             self.open = max(0, self.open - 1)
+            left = self._by_client.pop(client, 0) - 1
+            if left > 0:
+                self._by_client[client] = left
 
 
 class Notifier:

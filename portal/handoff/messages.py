@@ -74,7 +74,7 @@ def post_message(conv: Conversation, sender: str, text: str, author: User | None
     db.session.flush()
     if author is not None:
         message.author = author
-    publish(conv.id, "message", message.to_dict())
+    publish(conv.id, "message", message.to_dict(internal=True))  # the customer's reader drops the internals
     return message
 
 
@@ -82,7 +82,7 @@ def transcript_of(conv: Conversation) -> list[dict]:
     """The whole chat as a ticket keeps it: what the customer saw, plus what NLU made of it."""
     out = []
     for m in conv.messages:
-        item = m.to_dict()
+        item = m.to_dict(internal=True)
         if m.intent:
             item.update({"intent": m.intent, "confidence": m.confidence})
         if m.entities:

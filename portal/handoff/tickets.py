@@ -14,7 +14,7 @@ from portal.extensions import commit_and_keep, db
 from portal.handoff import lifecycle
 from portal.handoff.messages import transcript_of
 from portal.tickets.models import Ticket, TicketEvent
-from portal.tickets.services import build_briefing, open_ticket
+from portal.tickets.services import build_briefing, open_ticket, queue_changed
 
 REOPENED_BY_REPLY = ("pending", "resolved")
 # A conversation's first ticket names its channel when the case did not come in by live chat.
@@ -69,7 +69,7 @@ def relay_customer_reply(conv: Conversation, message: Message, ticket: Ticket | 
     live, recorded on the ticket, and a pending or resolved ticket is open again, with that
     change in its audit trail. An unassigned ticket goes back to the queue, not to the bot."""
     db.session.flush()
-    publish(conv.id, "message", message.to_dict())
+    publish(conv.id, "message", message.to_dict(internal=True))  # the customer's reader drops the internals
     if ticket is not None:
         record_event(ticket, author, "customer_reply", text=message.text)
         if ticket.status in REOPENED_BY_REPLY:
@@ -77,5 +77,5 @@ def relay_customer_reply(conv: Conversation, message: Message, ticket: Ticket | 
             record_event(ticket, author, "status", old=old, new="open", by="customer_reply")
         if ticket.assignee_id is None and not lifecycle.with_a_person(conv):
             lifecycle.hand_off(conv)
-        publish(None, "queue", {"ticket": ticket.number, "change": "message"}, audience="staff")
+        queue_changed(ticket, "message")
     commit_and_keep()  # the caller answers with the message just stored

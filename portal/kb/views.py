@@ -5,6 +5,7 @@ from flask_login import current_user
 from portal.auth.permissions import can, editor_required
 from portal.errors import answer_refusals_with, flash_and_return_to
 from portal.extensions import db
+from portal.inputs import page_number
 from portal.kb import bp
 from portal.kb.forms import VoteForm
 from portal.kb.models import Article, Category
@@ -35,10 +36,10 @@ def index():
 @bp.route("/kb/category/<slug>")
 def category(slug: str):
     cat = db.session.scalar(sa.select(Category).where(Category.slug == slug)) or abort(404)
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     articles = db.paginate(
         sa.select(Article).where(Article.category_id == cat.id, Article.published.is_(True)).order_by(Article.title),
-        page=max(1, page), per_page=20, error_out=False,
+        page=page, per_page=20, error_out=False,
     )
     return render_template("kb/category.html", category=cat, articles=articles)
 

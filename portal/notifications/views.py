@@ -1,10 +1,11 @@
 import logging
 
-from flask import has_request_context, render_template, request
+from flask import has_request_context, render_template
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
+from portal.inputs import page_number
 from portal.notifications import bp
 from portal.notifications.services import mark_read, page_of, unread_count
 
@@ -14,7 +15,7 @@ log = logging.getLogger(__name__)
 @bp.route("/notifications")
 @login_required
 def index():
-    page = page_of(current_user.id, max(1, request.args.get("page", 1, type=int)))
+    page = page_of(current_user.id, page_number())
     unread = {n.id for n in page.items if n.read_at is None}
     if unread:
         mark_read(current_user.id, unread)  # what this page shows has now been seen

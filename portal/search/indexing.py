@@ -4,6 +4,11 @@ After a flush, the ids of changed searchable rows are noted on the session; afte
 the commit they are re-read in a fresh session *inside* the engine's write lock
 (see WhooshBackend.apply), so whichever process writes last writes the newest
 committed state. A rollback forgets the notes.
+
+Only changes that can reach a document are noted: a model lists in ``__search_ignored__``
+the attributes its document never reads (a thread's ``last_post_at``), and a document made
+of other rows (a thread of its posts) can say which of them it holds (``part_changes``):
+a reply far down a long thread then writes nothing to the index.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ class Searchable:
     type: str
     model: type
     to_document: Callable[[object], SearchDocument]
+    # For a row declaring __search_owner__ = (this type, ...): can its change alter the owner's document?
+    part_changes: Callable[[Session, object], bool] | None = None
 
 
 _registry: dict[str, Searchable] = {}
@@ -36,9 +43,12 @@ _listening = False
 
 
 def register_searchable(type_: str, model: type, to_document: Callable[[object], SearchDocument],
-                        category_names: dict[str, str] | None = None) -> None:
-    """A capability's documents join the search; ``category_names`` label its category facets."""
-    _registry[type_] = Searchable(type_, model, to_document)
+                        category_names: dict[str, str] | None = None,
+                        part_changes: Callable[[Session, object], bool] | None = None) -> None:
+    """A capability's documents join the search; ``category_names`` label its category facets;
+    ``part_changes(session, row)``, asked after a flush, tells whether a changed row owned by a
+    document (see _note_changes) can alter it (when it has no answer, every change does)."""
+    _registry[type_] = Searchable(type_, model, to_document, part_changes)
     _category_names.update(category_names or {})
 
 
@@ -56,17 +66,36 @@ def doc_id(type_: str, pk: int) -> str:
 
 def _note_changes(session: Session, flush_context) -> None:
     pending = session.info.setdefault(_PENDING, set())
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    dirty = session.dirty
+    for obj in (*session.new, *dirty, *session.deleted):
         type_ = getattr(obj, "__searchable__", None)
-        if type_ in _registry and obj.id is not None:
+        if type_ in _registry and obj.id is not None and not (obj in dirty and _only_ignored_changed(obj)):
             pending.add((type_, obj.id))
         # A row whose text belongs to another row's document (a forum post in its thread)
         # declares __search_owner__ = (type, attribute holding the owner's id).
         owner = getattr(obj, "__search_owner__", None)
         if owner is not None and owner[0] in _registry:
-            owner_id = getattr(obj, owner[1], None)
-            if owner_id is not None:
-                pending.add((owner[0], owner_id))
+            pending.update(_owners_changed(session, obj, *owner))
+
+
+def _only_ignored_changed(obj) -> bool:
+    """Whether the flush changed nothing of ``obj`` but attributes its document never reads."""
+    ignored = getattr(obj, "__search_ignored__", ())
+    # In after_flush the attributes still hold the flushed change as their history.
+    return bool(ignored) and not any(attr.history.has_changes() for attr in sa.inspect(obj).attrs
+                                     if attr.key not in ignored)
+
+
+def _owners_changed(session: Session, obj, type_: str, attribute: str) -> set[tuple[str, int]]:
+    """The documents a changed owned row alters: the one it left (when it moved) and the one it is in."""
+    moved_from = {(type_, pk) for pk in sa.inspect(obj).attrs[attribute].history.deleted if pk is not None}
+    owner_id = getattr(obj, attribute, None)
+    if owner_id is None:
+        return moved_from
+    part_changes = _registry[type_].part_changes
+    if moved_from or part_changes is None or part_changes(session, obj):
+        moved_from.add((type_, owner_id))
+    return moved_from
 
 
 def _after_commit(session: Session) -> None:

@@ -1,18 +1,9 @@
 from flask import render_template, request
 
+from portal.inputs import page_number
 from portal.search import bp
 from portal.search.indexing import category_names
 from portal.search.services import SearchInputError, search
-
-
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    value = request.args.get(name, "")
-    if not value:
-        return default
-    if not value.isdigit():
-        return default
-    return max(low, min(high, int(value)))
-
 
 TYPE_NAMES = {"article": "Help articles", "thread": "Community"}
 
@@ -22,7 +13,7 @@ def results():
     q = request.args.get("q", "")
     category = request.args.get("category") or None
     doc_type = request.args.get("type") or None
-    page = _int_arg("page", 1, 1, 1000)
+    page = page_number(high=1000)
     context = {"q": q, "category": category, "doc_type": doc_type, "category_names": category_names(),
                "type_names": TYPE_NAMES}
     if not q.strip():

@@ -19,13 +19,12 @@ from portal.auth.models import Role, User
 from portal.auth.permissions import TICKET_ASSIGNEES, can
 from portal.chat.bot_resume import resume_bot
 from portal.clock import utcnow
-from portal.errors import Conflict
-from portal.events.feed import publish
+from portal.errors import Conflict, Forbidden
 from portal.extensions import db
 from portal.handoff import lifecycle
 from portal.handoff.tickets import record_event
 from portal.tickets.models import PRIORITIES, STATUS_FLOW, TICKET_STATUSES, CannedResponse, Team, Ticket, TicketEvent
-from portal.tickets.services import TicketError
+from portal.tickets.services import TicketError, queue_changed
 
 PER_PAGE = 25
 
@@ -36,6 +35,10 @@ class WorkflowError(TicketError):
 
 class TransitionRefused(WorkflowError, Conflict):
     status = 409
+
+
+class NotYourChat(WorkflowError, Forbidden):
+    status = 403
 
 
 # ---- the list ------------------------------------------------------------------------------
@@ -226,8 +229,13 @@ def sla_summary(ticket: Ticket) -> list[dict]:
 
 # ---- changes --------------------------------------------------------------------------------
 
-def _queue_changed(ticket: Ticket, change: str) -> None:
-    publish(None, "queue", {"ticket": ticket.number, "change": change}, audience="staff")
+def _require_chat_owner(ticket: Ticket, actor: User, doing: str) -> None:
+    """A chat someone has live is theirs: only they, or a supervisor, pass it on or end it (as in
+    the console, agent.services). Colleagues who see the ticket still note, and change its priority."""
+    conv = ticket.conversation
+    if conv is not None and conv.status == lifecycle.LIVE and not can("own_chat", ticket, user=actor):
+        holder = display_name(ticket.assignee) or "Someone"
+        raise NotYourChat(f"{holder} is chatting with this customer now. Ask them, or a supervisor, to {doing}.")
 
 
 def change_status(ticket: Ticket, actor: User, new: str) -> Ticket:
@@ -235,6 +243,8 @@ def change_status(ticket: Ticket, actor: User, new: str) -> Ticket:
     reopening restarts it. A chat a person still holds goes back to the assistant."""
     if new not in TICKET_STATUSES:
         raise WorkflowError(f"Choose a status: {', '.join(TICKET_STATUSES)}.")
+    if new in ("resolved", "closed"):
+        _require_chat_owner(ticket, actor, "end it")
     old = ticket.status
     allowed = STATUS_FLOW.get(old, ())
     if new not in allowed:
@@ -245,7 +255,7 @@ def change_status(ticket: Ticket, actor: User, new: str) -> Ticket:
     elif new == "open":
         ticket.resolved_at = None
     record_event(ticket, actor, "status", old=old, new=new)
-    _queue_changed(ticket, "status")
+    queue_changed(ticket, "status")
     conv = ticket.conversation
     if new in ("resolved", "closed") and conv is not None and lifecycle.with_a_person(conv):
         if new == "resolved":
@@ -267,13 +277,15 @@ def change_priority(ticket: Ticket, actor: User, new: str) -> bool:
         return False
     ticket.priority = new
     record_event(ticket, actor, "priority", old=old, new=new)
-    _queue_changed(ticket, "priority")
+    queue_changed(ticket, "priority")
     db.session.commit()
     return True
 
 
 def assign(ticket: Ticket, actor: User, assignee_id: int | None) -> bool:
     """Give the ticket to an active agent or supervisor, or to nobody. False when unchanged."""
+    _require_chat_owner(ticket, actor, "pass it on")
+    conv = ticket.conversation
     target = None
     if assignee_id is not None:
         target = db.session.get(User, assignee_id)
@@ -285,13 +297,12 @@ def assign(ticket: Ticket, actor: User, assignee_id: int | None) -> bool:
     ticket.assignee_id = target.id if target else None
     record_event(ticket, actor, "assigned", to=display_name(target) or None, to_id=target.id if target else None,
                  previous=display_name(previous) or None)
-    conv = ticket.conversation
     if conv is not None and conv.status == lifecycle.LIVE:  # the customer is chatting: tell them who has it now
         if target is not None:
             lifecycle.pass_to(conv, target, actor)
         else:
             lifecycle.requeue(conv, "You're back in the queue. The next person will see the whole conversation.")
-    _queue_changed(ticket, "assigned")
+    queue_changed(ticket, "assigned", was_assignee_id=previous.id if previous else None)
     db.session.commit()
     return True
 

@@ -13,6 +13,7 @@ from flask_login import current_user
 from portal.agent import services as agent_svc
 from portal.auth.permissions import permission_required, support_staff_required
 from portal.extensions import db
+from portal.inputs import page_number
 from portal.support import bp, staff
 from portal.support.forms import (
     AssignForm,
@@ -52,7 +53,7 @@ def staff_tickets():
     filters = staff.TicketFilters(status=form.status.data or "", priority=form.priority.data or "",
                                   team=form.team.data or "", assignee=form.assignee.data or "",
                                   breached=bool(form.breached.data))
-    tickets = staff.ticket_page(current_user, filters, page=request.args.get("page", 1, type=int))
+    tickets = staff.ticket_page(current_user, filters, page=page_number())
     return render_template("support/staff_tickets.html", form=form, tickets=tickets, filters=filters,
                            updated=staff.last_activity(tickets.items))
 

@@ -13,6 +13,7 @@ from bot.order_numbers import find_order_number, normalise_order_number
 from portal.clock import utcnow
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.plaintext import visible_text
 from portal.tickets.models import Team, Ticket, TicketEvent
 
 LEVEL_RANK = {"calm": 0, "annoyed": 1, "frustrated": 2, "angry": 3}
@@ -73,7 +74,7 @@ def open_ticket(*, reason: str, transcript: list[dict], category: str = "general
     ticket = Ticket(
         number=_new_number(), reason=reason, category=category or "general", priority=priority,
         customer_id=customer_id, conversation_id=conversation_id, contact_email=contact_email,
-        subject=(subject or briefing.get("problem") or "Customer message")[:200], briefing=briefing,
+        subject=visible_text(subject or briefing.get("problem") or "")[:200] or "Customer message", briefing=briefing,
         transcript=transcript, sla_due_at=now + timedelta(hours=sla_hours(priority)),
         resolution_due_at=now + timedelta(hours=current_app.config["RESOLUTION_HOURS"][priority]),
         team=team_for(category),
@@ -83,11 +84,22 @@ def open_ticket(*, reason: str, transcript: list[dict], category: str = "general
     db.session.add(TicketEvent(ticket=ticket, kind="created",
                                data={"reason": reason, "priority": priority, "team": ticket.team.slug if ticket.team
                                      else None}))
-    from portal.events.feed import publish
-
-    publish(None, "queue", {"ticket": ticket.number, "change": "new", "priority": priority}, audience="staff")
+    queue_changed(ticket, "new", priority=priority)
     db.session.commit()
     return ticket
+
+
+def queue_changed(ticket: Ticket, change: str, *, was_team_id: int | None = None, was_assignee_id: int | None = None,
+                  **details) -> None:
+    """Tell the agents' queues that a ticket changed, in the current transaction. The event
+    names the teams and the people who see the ticket now or saw it just before (a transfer's
+    old team, an assignment's previous owner): an agent hears only those (portal.events.feed)."""
+    from portal.events.feed import publish
+
+    teams = sorted({t for t in (ticket.team_id, was_team_id) if t is not None})
+    people = sorted({p for p in (ticket.assignee_id, was_assignee_id) if p is not None})
+    publish(None, "queue", {"ticket": ticket.number, "change": change, **details, "teams": teams, "people": people},
+            audience="staff")
 
 
 def team_for(category: str | None) -> Team | None:

@@ -8,6 +8,7 @@ from wtforms import FloatField, IntegerField, SelectField, SelectMultipleField, 
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from portal.inputs import MAX_ID
 from portal.training.personas import (
     CALMING_MOVES,
     CONTROL,
@@ -20,7 +21,7 @@ from portal.training.personas import (
     SCENARIOS,
     SIZES,
 )
-from portal.training.services import CONTROL_MESSAGE, MAX_ID, MAX_REPLY
+from portal.training.services import CONTROL_MESSAGE, MAX_REPLY
 from portal.training.simulation import MOVE_LABELS
 
 NUMBER = {"type": "number", "step": "0.01", "min": "0", "max": "1"}

@@ -15,13 +15,13 @@ from portal.auth.permissions import sees_all
 from portal.clock import utcnow
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.inputs import is_id
 from portal.tickets.models import Team
 from portal.training import personas, simulation
 from portal.training.models import Attempt, AttemptTurn, Persona
 
 MAX_REPLY = 2000
 CONTROL_MESSAGE = "Replies can't contain control characters."
-MAX_ID = 2**31 - 1  # larger ids are no row of ours (and overflow the database's integers)
 
 
 class TrainingError(DomainError):
@@ -66,7 +66,7 @@ def scenarios() -> list[dict]:
 
 
 def persona_by_id(persona_id: int) -> Persona:
-    persona = db.session.get(Persona, persona_id) if 0 < persona_id <= MAX_ID else None
+    persona = db.session.get(Persona, persona_id) if is_id(persona_id) else None
     if persona is None:
         raise TrainingError("No such persona.", 404)
     return persona
@@ -100,7 +100,7 @@ def start_attempt(user: User, persona: Persona) -> Attempt:
 def attempt_for(viewer: User, attempt_id: int) -> Attempt:
     """The attempt, if the viewer may see it: their own, or anyone's for supervisors and admins.
     Others get the same 404 as a missing one (no hint that it exists)."""
-    attempt = db.session.get(Attempt, attempt_id) if 0 < attempt_id <= MAX_ID else None
+    attempt = db.session.get(Attempt, attempt_id) if is_id(attempt_id) else None
     if attempt is None or (attempt.user_id != viewer.id and not sees_all(viewer)):
         raise TrainingError("No such attempt.", 404)
     return attempt

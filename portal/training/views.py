@@ -12,8 +12,6 @@ from portal.training import services as svc
 from portal.training.forms import PersonaForm, ReplyForm, StartForm, TeamFilterForm
 from portal.training.personas import SCENARIOS, PersonaInvalid
 
-ID = f"int(max={svc.MAX_ID})"  # a larger id matches no route: 404, never an overflow
-
 
 @bp.context_processor
 def trainer_helpers() -> dict:
@@ -48,13 +46,13 @@ def _attempt_page(attempt, form: ReplyForm, status: int = 200):
         technique=SCENARIOS[spec.scenario][1]), status
 
 
-@bp.route(f"/training/attempts/<{ID}:attempt_id>")
+@bp.route("/training/attempts/<int:attempt_id>")
 @role_required(*SUPPORT_STAFF)
 def attempt(attempt_id: int):
     return _attempt_page(svc.attempt_for(current_user, attempt_id), ReplyForm(formdata=None))
 
 
-@bp.route(f"/training/attempts/<{ID}:attempt_id>/replies", methods=["POST"])
+@bp.route("/training/attempts/<int:attempt_id>/replies", methods=["POST"])
 @role_required(*SUPPORT_STAFF)
 def reply(attempt_id: int):
     attempt = svc.attempt_for(current_user, attempt_id)

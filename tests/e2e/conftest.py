@@ -19,6 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = 30.0
+SERVER_LOGS: dict[str, Path] = {}  # base URL -> its gunicorn log, where mail goes without MAIL_SERVER
 
 
 def pytest_configure(config):
@@ -71,10 +72,31 @@ def live_server():
                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err,
             )
         _wait_healthy(base_url, proc, log)
+        SERVER_LOGS[base_url] = log
         yield base_url
     finally:
         _stop(proc)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture
+def mailed_link(live_server):
+    """The first link in the last mail the live server sent to an address (read from its log)."""
+    import re
+    import time
+
+    def find(address: str, timeout: float = 5.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            mails = SERVER_LOGS[live_server].read_text(errors="replace").split(" to=")
+            links = [re.search(r"https?://\S+", mail) for mail in mails if mail.startswith(address + " ")]
+            if links and links[-1]:
+                return links[-1].group(0)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no mail with a link to {address} in the server's log")
+            time.sleep(0.1)
+
+    return find
 
 
 @pytest.fixture

@@ -77,7 +77,7 @@ def test_suggestions_as_you_type(page):
     expect(page.locator("h1")).to_contain_text(re.compile("charged twice", re.IGNORECASE))
 
 
-def test_register_log_out_and_log_back_in(page):
+def test_register_log_out_and_log_back_in(page, mailed_link):
     email = f"e2e-{uuid.uuid4().hex[:12]}@example.com"
     page.goto("/auth/register")
     page.locator("input[name=name]").fill("Robin Quill")
@@ -85,6 +85,11 @@ def test_register_log_out_and_log_back_in(page):
     page.locator("input[name=password]").fill(STRONG_PASSWORD)
     page.locator("input[name=confirm]").fill(STRONG_PASSWORD)
     page.get_by_role("button", name="Create account", exact=True).click()
+
+    # The same answer whether the address has an account or not; the link comes by email.
+    expect(page.locator("h1")).to_have_text("Check your email")
+    page.goto(mailed_link(email))
+    page.get_by_role("button", name="Create my account", exact=True).click()
 
     expect(page.locator("p.flash-success")).to_contain_text("Welcome")
     expect(page.locator("span.who")).to_have_text("Robin")

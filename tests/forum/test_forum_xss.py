@@ -28,6 +28,7 @@ from forum.reading import opening_post_id
 from forum.text import POST_LINK_REL
 from portal import create_app
 from portal.extensions import db
+from portal.plaintext import visible_text
 from tests.conftest import clean_tables, test_config
 from tests.forum.builders import SERVICE_TOKEN, category, member, meta_token, signed_in
 from tests.security.html_safety import (
@@ -133,7 +134,8 @@ def exercise(world: World, payload: str) -> Trail:
     first_title, title = f"{mark} {payload}", f"{mark} v2 {payload}"
     first_body = f"{mark} opening post.\n\n{payload}\n\nMore in [the guide](https://example.com/guide)."
     opening_body = f"{mark} opening post, edited.\n\n{payload}\n\nSee <https://example.com/edited>."
-    trail = Trail(mark, " ".join(title.split()), " ".join(first_title.split()), opening_body, first_body)
+    # Titles are stored as they read: whitespace collapsed, invisible and control characters dropped.
+    trail = Trail(mark, visible_text(title), visible_text(first_title), opening_body, first_body)
     thread_form = {"category": "orders-delivery", "title": first_title, "body": first_body}
 
     # Tags are validated: refused (the form comes back with what was typed), or else safe.

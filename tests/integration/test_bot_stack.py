@@ -104,12 +104,12 @@ def test_an_angry_customer_is_de_escalated_then_handed_off_with_a_ticket(stack):
     customer = Customer(stack.portal_url)
     first = customer.say("Hi, I was charged twice for order BN-2200417")
     assert first["assistant_available"] and first["replies"], first
-    assert first["message"]["frustration"]["level"] == "calm"
+    assert "frustration" not in first["message"]  # scored for staff only (issue 15); the ticket's transcript has it
     assert ticket_row(stack, customer.conversation_id) is None
 
     angry = customer.say("This is RIDICULOUS!!! I've asked three times and nobody has fixed it. "
                          "I want my money back NOW or I'm cancelling everything")
-    assert angry["message"]["frustration"]["level"] == "angry"
+    assert "frustration" not in angry["message"]
     replies = texts(angry)
     assert APOLOGY.search(replies[0]), replies  # the de-escalating lead-in comes first
     ticket = ticket_row(stack, customer.conversation_id)

@@ -42,7 +42,17 @@ def test_a_disappointed_customer_whose_parcel_nobody_can_trace_is_never_told_the
     replies = texts(turn)
     assert replies and not any(REFUSAL.search(t) for t in replies), replies
     assert any(APOLOGY.search(t) for t in replies), replies  # acknowledged first
-    assert turn["message"]["frustration"]["level"] != "calm"
+    assert stored_level(stack, turn["message"]["id"]) != "calm"  # scored for staff only (issue 15)
+
+
+def stored_level(stack, message_id: int) -> str | None:
+    engine = engine_for(stack.database_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT frustration_level FROM chat_messages WHERE id = :i"),
+                                {"i": message_id}).scalar_one()
+    finally:
+        engine.dispose()
 
 
 def test_the_briefing_subject_and_first_line_name_the_problem_not_the_greeting(stack):

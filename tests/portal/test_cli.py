@@ -114,3 +114,35 @@ def test_search_reindex_rebuilds_with_progress(app, tmp_path):
         assert search("sofa").total == 3
     gaps = runner.invoke(args=["search", "gaps"])
     assert "sofa" in gaps.output  # the miss recorded while the index was empty
+
+
+def _users(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(User))
+
+
+def test_seed_demo_refuses_outside_development(make_app):
+    app = make_app(CALMLINE_ENV="production")
+    refused = app.test_cli_runner().invoke(args=["seed", "demo"])
+    assert refused.exit_code != 0
+    assert "development only" in refused.output and "CALMLINE_ENV=production" in refused.output
+    assert "calm-admin-2026" not in refused.output
+    assert _users(app) == 0
+
+
+def test_make_run_seeds_only_in_development(make_app):
+    """`make run` asks with --if-development: in production it says why and goes on starting."""
+    import subprocess
+
+    from tests.stack import ROOT
+
+    plan = subprocess.run(["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
+    assert "flask seed demo --if-development" in plan
+    production = make_app(CALMLINE_ENV="production")
+    skipped = production.test_cli_runner().invoke(args=["seed", "demo", "--if-development"])
+    assert skipped.exit_code == 0 and "Not seeding" in skipped.output
+    assert _users(production) == 0
+    development = make_app()
+    seeded = development.test_cli_runner().invoke(args=["seed", "demo", "--if-development"])
+    assert seeded.exit_code == 0 and "admin@example.com" in seeded.output
+    assert _users(development) == len(ROLES)

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from portal.auth.models import User
+from portal.chat.satisfaction import record_satisfaction
 from portal.coaching import measure
 from portal.coaching.stats import mean_of, t_quantile_975, wilson
 from portal.conversations.models import Message
@@ -163,7 +164,7 @@ def test_the_real_console_flow_is_measured(make_app, monkeypatch):
         calmer = customer_message(ticket.conversation, "ok thank you, that would be great")
         db.session.commit()
         agent_svc.resolve(ticket.number, ann)
-        agent_svc.record_rating(ticket, rating=5)
+        record_satisfaction(ticket.conversation, rating=5)
         today = utcnow().date()
         m = measure.agent_measure(ann, measure.period_from(str(today), str(today), today))
         assert (m.conversations, m.mood_change.n) == (1, 1)

@@ -31,3 +31,36 @@ def test_defaults_and_environment(tmp_path):
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
     assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     assert (config["BRAND_NAME"], config["SEARCH_INDEX_DIR"], config["KB_ARTICLES_DIR"]) == ("Acme", "/srv/ix", "/srv/kb")
+
+
+PRODUCTION = {"CALMLINE_ENV": "production", "SECRET_KEY": "k" * 40}
+
+
+@pytest.mark.parametrize("spelling", ["Production", "prod", "PRODUCTION", "production ", "staging"])
+def test_an_unknown_environment_is_refused_with_the_allowed_ones(tmp_path, spelling):
+    with pytest.raises(ConfigError, match=r"CALMLINE_ENV=.*development, production"):
+        load_config(tmp_path, env={"CALMLINE_ENV": spelling, "SECRET_KEY": "k" * 40})
+
+
+def test_development_is_the_default_and_may_be_spelled_out(tmp_path):
+    assert load_config(tmp_path, env={})["CALMLINE_ENV"] == "development"
+    assert load_config(tmp_path, env={"CALMLINE_ENV": ""})["CALMLINE_ENV"] == "development"
+    assert load_config(tmp_path, env={"CALMLINE_ENV": "development", "SECRET_KEY": "x"})["SECRET_KEY"] == "x"
+
+
+@pytest.mark.parametrize("key", ["x", "k" * 31, "test-secret-key", "e2e-secret"])
+def test_production_refuses_a_short_or_demo_secret_key(tmp_path, key):
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config(tmp_path, env={**PRODUCTION, "SECRET_KEY": key})
+    assert load_config(tmp_path, env={**PRODUCTION, "SECRET_KEY": "k" * 32})["SECRET_KEY"] == "k" * 32
+
+
+@pytest.mark.parametrize("variable", ["CALMLINE_WORKERS", "WEB_CONCURRENCY"])
+def test_production_refuses_several_workers_with_per_process_rate_limits(tmp_path, variable):
+    with pytest.raises(ConfigError, match="4 workers without REDIS_URL"):
+        load_config(tmp_path, env={**PRODUCTION, variable: "4"})
+    shared = load_config(tmp_path, env={**PRODUCTION, variable: "4", "REDIS_URL": "redis://127.0.0.1:6379/0"})
+    assert shared["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    assert load_config(tmp_path, env={**PRODUCTION, variable: "1"})["RATELIMIT_STORAGE_URI"] == "memory://"
+    # Development keeps working with several workers and no Redis (make run without Redis).
+    assert load_config(tmp_path, env={variable: "4"})["RATELIMIT_STORAGE_URI"] == "memory://"

@@ -181,4 +181,5 @@ def test_a_reply_on_an_unassigned_ticket_hands_the_chat_back_to_the_queue(desk, 
         assert ticket_by_number(number).conversation.status == "handoff"
         queue = db.session.scalars(sa.select(ChatEvent).where(ChatEvent.conversation_id.is_(None))
                                    .order_by(ChatEvent.id.desc()).limit(1)).one()
-        assert queue.data == {"ticket": number, "change": "message"}
+        # with whom it is for: the ticket's team (issue 15: queue events by team)
+        assert queue.data == {"ticket": number, "change": "message", "teams": [ticket.team_id], "people": []}

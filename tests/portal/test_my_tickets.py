@@ -211,7 +211,9 @@ def test_a_reply_is_stored_announced_audited_and_reopens_a_resolved_ticket(desk,
         assert live[-1].kind == "message" and live[-1].audience == "all" and live[-1].data["text"] == message.text
         queue = db.session.scalars(sa.select(ChatEvent).where(ChatEvent.conversation_id.is_(None))
                                    .order_by(ChatEvent.id)).all()
-        assert queue[-1].data == {"ticket": number, "change": "message"} and queue[-1].audience == "staff"
+        # with whom it is for: the ticket's team and assignee (issue 15: queue events by team)
+        assert queue[-1].data == {"ticket": number, "change": "message", "teams": [ticket.team_id], "people": []}
+        assert queue[-1].audience == "staff"
         # unassigned: back in the queue for a person, not to the bot
         assert ticket.conversation.status == "handoff"
     assert "I want my money back" in casey.get(f"/tickets/{number}").get_data(as_text=True)

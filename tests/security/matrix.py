@@ -73,6 +73,8 @@ ENDPOINTS = [
     Endpoint("GET", "/auth/register", "/auth/register", "visitor", 200),
     Endpoint("POST", "/auth/register", "/auth/register", "visitor", 400,
              form={"name": "N", "email": "new@example.com", "password": "long-enough-1", "confirm": "other-1"}),
+    Endpoint("GET", "/auth/register/<token>", "/auth/register/not-a-link", "public", 400),  # a bad link
+    Endpoint("POST", "/auth/register/<token>", "/auth/register/not-a-link", "public", 400, form={}),
     Endpoint("POST", "/auth/logout", "/auth/logout", "public", 302, form={}),  # (with clients of its own)
     Endpoint("GET", "/auth/password", "/auth/password", "member", 200),
     Endpoint("POST", "/auth/password", "/auth/password", "member", 400,

@@ -75,7 +75,7 @@ TOO_DEEP = {
     "POST /staff/tickets/<number>/status",
     "POST /tickets/<number>/reply",
     "POST /training/attempts",
-    "POST /training/attempts/<int(max=2147483647):attempt_id>/replies",
+    "POST /training/attempts/<int:attempt_id>/replies",
     "POST /training/personas/new",
 }
 FORMS_READING_JSON = {
@@ -110,7 +110,7 @@ FORMS_READING_JSON = {
     "POST /staff/tickets/<number>/status",
     "POST /tickets/<number>/reply",
     "POST /training/attempts",
-    "POST /training/attempts/<int(max=2147483647):attempt_id>/replies",
+    "POST /training/attempts/<int:attempt_id>/replies",
     "POST /training/personas/new",
 }
 WRONG_TYPES_FAIL = {
@@ -133,7 +133,7 @@ WRONG_TYPES_FAIL = {
     "POST /staff/tickets/<number>/notes",
     "POST /staff/tickets/<number>/reply",
     "POST /tickets/<number>/reply",
-    "POST /training/attempts/<int(max=2147483647):attempt_id>/replies",
+    "POST /training/attempts/<int:attempt_id>/replies",
     "POST /training/personas/new",
 }
 HUGE_NUMBERS_FAIL = {
@@ -147,7 +147,7 @@ def _problems(call, label: str, **request) -> list[str]:
     return [f"{label}: {p}" for p in refused_cleanly(response.status_code, changed)]
 
 
-@pytest.mark.parametrize("route", marked(STATE_CHANGING, TOO_DEEP, FINDING_6))
+@pytest.mark.parametrize("route", marked(STATE_CHANGING))
 def test_deeply_nested_json_is_refused(world, route):
     call = prepare(world, route)
     problems = []
@@ -176,7 +176,7 @@ def test_fields_of_the_wrong_type_are_refused(world, route):
     assert problems == []
 
 
-@pytest.mark.parametrize("route", marked(WITH_FIELDS, HUGE_NUMBERS_FAIL, FINDING_5))
+@pytest.mark.parametrize("route", marked(WITH_FIELDS))
 def test_huge_numbers_in_fields_are_refused(world, route):
     call = prepare(world, route)
     problems = []
@@ -218,7 +218,6 @@ PLAIN = "The parcel came late, but it came."
 SLOWER_BY_AT_MOST = 0.4  # seconds
 
 
-@pytest.mark.xfail(strict=True, reason=FINDING_3)
 @pytest.mark.parametrize("pattern", HOSTILE)
 def test_a_hostile_watched_regex_is_refused_or_cannot_stall_a_post(world, pattern):
     moderator, customer = world.callers["moderator"], world.callers["customer"]

@@ -84,7 +84,7 @@ OVERFLOWING_PAGES = {
 }
 
 
-@pytest.mark.parametrize("route", marked(WITH_IDS, OVERFLOWING_IDS, FINDING_5))
+@pytest.mark.parametrize("route", marked(WITH_IDS))
 def test_a_huge_id_is_no_row(world, route):
     call = prepare(world, route)
     problems = []
@@ -99,7 +99,7 @@ def test_a_huge_id_is_no_row(world, route):
     assert problems == []
 
 
-@pytest.mark.parametrize("route", marked(GETS, OVERFLOWING_PAGES, FINDING_5))
+@pytest.mark.parametrize("route", marked(GETS))
 def test_a_huge_page_number_or_cursor_is_answered(world, route):
     call = prepare(world, route)
     problems = []

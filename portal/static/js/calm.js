@@ -48,9 +48,18 @@
     });
   }
 
+  // A link that stays on this site: "/" and then neither "/" nor a backslash ("//host" and
+  // "/\host" are other sites), and no backslash, whitespace or control character anywhere
+  // (browsers turn a backslash into "/" and drop tabs and newlines). As portal/inputs.py.
+  const LOCAL_PATH = /^\/(?![\/\\])[^\\\s\x00-\x1f\x7f]*$/;
+  function localPath(url) {
+    return typeof url === "string" && LOCAL_PATH.test(url);
+  }
+
   function errorText(res, fallback) {
     return (res.data && res.data.error && res.data.error.message) || fallback;
   }
 
-  window.Calm = { csrf: csrf, el: el, api: api, clientId: clientId, sendMessage: sendMessage, errorText: errorText };
+  window.Calm = { csrf: csrf, el: el, api: api, clientId: clientId, sendMessage: sendMessage, errorText: errorText,
+                  localPath: localPath };
 })();

@@ -42,6 +42,7 @@
     if (message.sender === "agent" && message.author) item.appendChild(el("strong", "msg-author", message.author));
     if (message.text) item.appendChild(el("p", "msg-text", message.text));
     (message.articles || []).forEach(function (a) {
+      if (!Calm.localPath(a.url)) return;  // only our own pages, whatever the message says
       const link = el("a", "msg-article" + (a.type === "thread" ? " msg-thread" : ""),
                       (a.type === "thread" ? "Community: " : "") + a.title);
       link.href = a.url;
