@@ -27,61 +27,6 @@ STREAMS = {"/api/agent/queue/events", "/api/agent/tickets/<number>/events",
 WITH_IDS = [r for r in routes() if r.int_arguments or set(r.arguments) & set(NUMBERED)]
 GETS = [r for r in routes() if r.method == "GET"]
 WITH_TEXT = [r for r in GETS if set(r.arguments) - set(r.int_arguments)]
-# Issue 15 finding #5, on main when this suite was written: these answer 500 (OverflowError from
-# SQLite or Python's int, DataError from PostgreSQL). Helper C's one integer guard fixes them;
-# then the strict marks fail the build, and these lists are deleted.
-FINDING_5 = "issue 15 finding #5 (a huge number in the URL answers 500): fixed by the integer guard (helper C)"
-OVERFLOWING_IDS = {
-    "GET /forum/p/<int:post_id>",
-    "POST /forum/p/<int:post_id>/accept",
-    "GET /forum/p/<int:post_id>/edit",
-    "POST /forum/p/<int:post_id>/edit",
-    "GET /forum/p/<int:post_id>/flag",
-    "POST /forum/p/<int:post_id>/flag",
-    "GET /forum/p/<int:post_id>/history",
-    "POST /forum/p/<int:post_id>/vote",
-    "GET /forum/t/<int:thread_id>",
-    "GET /forum/t/<int:thread_id>-<slug>",
-    "POST /forum/t/<int:thread_id>/promote",
-    "GET /forum/t/<int:thread_id>/reply",
-    "POST /forum/t/<int:thread_id>/reply",
-    "POST /forum/t/<int:thread_id>/subscribe",
-    "POST /forum/t/<int:thread_id>/ticket",
-    "GET /kb/drafts/<int:article_id>",
-    "POST /kb/drafts/<int:article_id>",
-    "POST /kb/drafts/<int:article_id>/discard",
-    "POST /moderation/posts/<int:post_id>/<any(hide, unhide, dismiss, approve, reject, delete):action>",
-    "GET /moderation/posts/<int:post_id>/edit",
-    "POST /moderation/posts/<int:post_id>/edit",
-    "POST /moderation/sanctions/<int:sanction_id>/lift",
-    "GET /moderation/threads/<int:thread_id>",
-    "POST /moderation/threads/<int:thread_id>/<any(lock, unlock, pin, unpin):action>",
-    "POST /moderation/threads/<int:thread_id>/merge",
-    "POST /moderation/threads/<int:thread_id>/move",
-    "GET /moderation/users/<int:user_id>",
-    "POST /moderation/users/<int:user_id>/<any(warn, suspend, ban):kind>",
-    "POST /moderation/words/<int:word_id>/delete",
-    "GET /moderation/words/<int:word_id>/edit",
-    "POST /moderation/words/<int:word_id>/edit",
-    "POST /staff/canned/<int:canned_id>/delete",
-    "GET /staff/canned/<int:canned_id>/edit",
-    "POST /staff/canned/<int:canned_id>/edit",
-}
-OVERFLOWING_PAGES = {
-    "GET /api/agent/queue/events",
-    "GET /api/agent/tickets/<number>/events",
-    "GET /api/chat/conversations/<public_id>/events",
-    "GET /forum",
-    "GET /forum/c/<slug>",
-    "GET /forum/t/<int:thread_id>",
-    "GET /forum/t/<int:thread_id>-<slug>",
-    "GET /forum/tags/<tag>",
-    "GET /kb/category/<slug>",
-    "GET /moderation",
-    "GET /moderation/log",
-    "GET /notifications",
-    "GET /staff/tickets",
-}
 
 
 @pytest.mark.parametrize("route", marked(WITH_IDS))

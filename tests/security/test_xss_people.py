@@ -1,5 +1,5 @@
 """The XSS corpus as people's names and as moderators' words: each payload is a member's name,
-given when they register (the real form), and a staff member's name; moderators' reasons
+given when they register (the real form and the mailed link), and a staff member's name; moderators' reasons
 (a warning, a hidden post), members' flag notes and watched words carry it too. Then every page
 that shows a name or a reason is read as the role that sees it: the forum and its threads, the
 moderation queue, log, member pages and watched words, the staff ticket pages and list (the
@@ -7,7 +7,8 @@ customer, the assignee, every colleague in the assign list), the agent console's
 coaching and trainer's team pages.
 
 The same journey with harmless text runs first (tests/security/xss_pages.py). Registering hashes
-with a cheap method here: scrypt is slow on purpose, and it is the name being tested.
+with a cheap method here (scrypt is slow on purpose, and it is the name being tested), and the
+mail with the link is caught on its way out.
 """
 
 from __future__ import annotations
@@ -28,10 +29,11 @@ from tests.security.world import Caller
 from tests.security.xss_pages import MARKED, Pages, chunks, markers_in, problems, problems_in, store_twice
 
 NAME_LIMIT = 100  # the register form's
+LINK = re.compile(r"https?://[^/\s]+(/auth/register/\S+)")  # in the mail that finishes registering
 REASON_LIMIT = 300  # a hidden post's reason (a warning and a flag note take 500)
 SAMPLE = 4  # every 4th member is also assigned and has their ticket page read (the lists show all)
-GROUPS = {"names": ("register", "home", "forum", "thread #", "staff ticket", "agent ticket JSON", "coaching team",
-                    "training team"),
+GROUPS = {"names": ("register", "follow the link", "home", "forum", "thread #", "staff ticket", "agent ticket JSON",
+                    "coaching team", "training team"),
           "moderation": ("member page", "moderation queue", "moderation log", "watched words", "word edit")}
 
 
@@ -39,17 +41,23 @@ def fast_hash(password: str) -> str:
     return generate_password_hash(password, method="pbkdf2:sha256:1000")
 
 
-def register(world, run: Pages, i: int, name: str) -> Caller | None:
+def register(world, run: Pages, i: int, name: str) -> tuple[Caller, str] | None:
+    """Create an account as a visitor does: the form, then the mailed link. The member signed in,
+    and their name as stored (invisible characters are dropped), or None when the name is refused."""
     client = world.app.test_client()
     caller = Caller(client, csrf_from(client.get("/auth/register").get_data(as_text=True)))
     email = f"member{i}{'c' if run.harmless else ''}@example.com"
-    done = run.send(caller, "POST", "/auth/register", f"register #{i}", (302, 400),
-                    data={"name": name, "email": email, "password": PASSWORD, "confirm": PASSWORD,
-                          "csrf_token": caller.token})
-    if done.status_code != 302:
+    asked = run.send(caller, "POST", "/auth/register", f"register refused #{i}", (200, 400),
+                     data={"name": name, "email": email, "password": PASSWORD, "confirm": PASSWORD,
+                           "csrf_token": caller.token})
+    if asked.status_code != 200:
         return None
+    link = LINK.search(world.outbox.pop()[2]).group(1)
+    caller.token = csrf_from(client.get(link).get_data(as_text=True))
+    run.send(caller, "POST", link, "follow the link", (302,), data={"csrf_token": caller.token})
     caller.token = page_token(client)
-    return caller
+    with world.app.app_context():
+        return caller, db.session.scalar(sa.select(User.name).where(User.email == email))
 
 
 def name_of(text: str) -> str:
@@ -66,10 +74,11 @@ def journey(world, run: Pages) -> None:
         staff = [person(f"staff{i}{suffix}@example.com", ["agent"], name, ["billing"]).id
                  for i, name in enumerate(names)]
     members = []
-    for i, name in enumerate(names):
-        member = register(world, run, i, name)
-        if member is None:
+    for i, typed in enumerate(names):
+        registered = register(world, run, i, typed)
+        if registered is None:
             continue
+        member, name = registered
         sample = i % SAMPLE == 0
         if sample:
             run.send(member, "GET", "/", f"home #{i}")
@@ -125,8 +134,10 @@ def moderate(world, run: Pages, members: list) -> None:
 
 @pytest.fixture(scope="module")
 def stored(world):
+    world.outbox = []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("portal.auth.models.generate_password_hash", fast_hash)
+        patch.setattr("portal.auth.registration.generate_password_hash", fast_hash)
+        patch.setattr("portal.auth.registration.send_mail", lambda *mail: world.outbox.append(mail))
         return store_twice(world, journey)
 
 
