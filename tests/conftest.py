@@ -97,6 +97,8 @@ def make_app(database_url, tmp_path):
 
     def factory(**overrides):
         app = create_app(test_config(database_url, tmp_path, **overrides))
+        if not apps:  # start from clean tables even if an earlier test's own server left rows behind
+            clean_tables(app)
         apps.append(app)
         return app
 
