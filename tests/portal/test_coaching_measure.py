@@ -204,10 +204,15 @@ def test_intervals_at_the_edges():
         t_quantile_975(0)
 
 
-def test_t_quantiles_match_scipy_where_it_is_installed():
-    stats = pytest.importorskip("scipy.stats")
-    for df in (*range(1, 40), 50, 99, 250, 1000, 10**6):
-        assert t_quantile_975(df) == pytest.approx(stats.t.ppf(0.975, df), abs=1e-6)
+# Student's t, 0.975 quantile, from the published tables (scipy.stats.t.ppf gives the same);
+# fixed here so the check runs everywhere, with no optional dependency to skip on.
+T_975 = {1: 12.706205, 2: 4.302653, 5: 2.570582, 10: 2.228139, 30: 2.042272, 50: 2.008559, 99: 1.984217,
+         250: 1.969498, 1000: 1.962339, 10**6: 1.959966}
+
+
+@pytest.mark.parametrize(("df", "expected"), sorted(T_975.items()))
+def test_t_quantiles_match_the_published_table(df, expected):
+    assert t_quantile_975(df) == pytest.approx(expected, abs=2e-6)
 
 
 def test_a_transfer_to_a_person_through_the_console_starts_their_handling(make_app, monkeypatch):
