@@ -4,7 +4,6 @@ services in actions.py and members.py decide and write.
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -12,6 +11,7 @@ from forum.moderation.actions import MAX_FLAG_NOTE, MAX_HIDDEN_REASON, MAX_POST_
 from forum.moderation.members import MAX_PATTERN, MAX_SANCTION_REASON
 from forum.moderation.queue import LOG_ACTIONS, QUEUE_SORTS
 from forum.settings import SPECS
+from portal.forms import Form
 
 FLAG_CHOICES = {
     "spam": "Spam: advertising or links nobody asked for",
@@ -31,7 +31,7 @@ def _note_for_other(form, field) -> None:
         raise ValidationError("Tell the moderators what is wrong when you choose “something else”.")
 
 
-class FlagForm(FlaskForm):
+class FlagForm(Form):
     reason = SelectField("Why are you flagging this post?", choices=FLAG_CHOICES,
                          validators=[DataRequired("Choose a reason.")])
     note = TextAreaField("Note for the moderators (optional)",
@@ -39,14 +39,14 @@ class FlagForm(FlaskForm):
                                                                        "characters."), _note_for_other])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """Most actions: a button and an optional reason (shown to moderators, and to the member where it concerns them)."""
 
     reason = StringField("Reason (optional)", validators=[
         Optional(), Length(max=MAX_HIDDEN_REASON, message=f"Keep the reason under {MAX_HIDDEN_REASON} characters.")])
 
 
-class RequiredReasonForm(FlaskForm):
+class RequiredReasonForm(Form):
     """Warnings and bans: the member is told why, so a reason is needed."""
 
     reason = TextAreaField("Reason (the member sees it)", validators=[
@@ -63,7 +63,7 @@ class SuspendForm(RequiredReasonForm):
             raise ValidationError("Enter the end as a date and time, for example 2026-12-31T18:00.")
 
 
-class EditPostForm(FlaskForm):
+class EditPostForm(Form):
     title = StringField("Thread title (opening post only)", validators=[Optional(), Length(max=MAX_TITLE)])
     body = TextAreaField("Text", validators=[DataRequired("The post cannot be empty; hide or delete it instead."),
                                              Length(max=MAX_POST_BODY)])
@@ -80,18 +80,18 @@ class MergeForm(ReasonForm):
         InputRequired("Enter the number of the thread to merge into."), NumberRange(min=1)])
 
 
-class WordForm(FlaskForm):
+class WordForm(Form):
     pattern = StringField("Word, phrase or regular expression", validators=[
         DataRequired("Enter a word, a phrase or a regular expression."), Length(max=MAX_PATTERN)])
     is_regex = BooleanField("This is a regular expression (matched anywhere, ignoring case)")
     action = SelectField("What happens to a post that contains it", choices=WORD_ACTION_CHOICES, default="hold")
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """A button with nothing but its CSRF token."""
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     auto_hide_flags = IntegerField(SPECS["auto_hide_flags"].label)
     new_user_approval_posts = IntegerField(SPECS["new_user_approval_posts"].label)
     post_rate_limit_posts = IntegerField(SPECS["post_rate_limit_posts"].label)
@@ -109,7 +109,7 @@ class SettingsForm(FlaskForm):
         return {key: getattr(self, key).data for key in SPECS}
 
 
-class LogFilterForm(FlaskForm):
+class LogFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -117,7 +117,7 @@ class LogFilterForm(FlaskForm):
                          default="")
 
 
-class QueueSortForm(FlaskForm):
+class QueueSortForm(Form):
     class Meta:
         csrf = False
 

@@ -1,16 +1,17 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from portal.forms import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
     remember = BooleanField("Keep me signed in")
     submit = SubmitField("Log in")
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     name = StringField("Your name", validators=[Length(max=100)])
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=128)])
@@ -20,7 +21,7 @@ class RegisterForm(FlaskForm):
     submit = SubmitField("Create account")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current = PasswordField("Current password", validators=[DataRequired(), Length(max=128)])
     password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=128)])
     confirm = PasswordField(
@@ -29,9 +30,9 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password")
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(Form):
     submit = SubmitField("Log out")
 
 
-class ConfirmRegistrationForm(FlaskForm):
+class ConfirmRegistrationForm(Form):
     submit = SubmitField("Create my account")

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.chat.services import MAX_MESSAGE_CHARS
+from portal.forms import Form
 from portal.tickets.models import PRIORITIES, TICKET_STATUSES
 
 PLACEHOLDERS = ("customer_first_name", "ticket_number", "agent_name", "order_number")
@@ -35,7 +35,7 @@ def _known_placeholders_only(form, field) -> None:
         raise ValidationError(f"Unknown placeholder {names}. You can use {allowed}.")
 
 
-class TicketFilterForm(FlaskForm):
+class TicketFilterForm(Form):
     """The staff list's filters, read from the query string (GET: no CSRF token)."""
 
     class Meta:
@@ -50,24 +50,24 @@ class TicketFilterForm(FlaskForm):
     breached = BooleanField("SLA breached only")
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     # The service checks the transition, so a stale page gets "can't go from X to Y", not "not a choice".
     status = SelectField("New status", validate_choice=False,
                          validators=[DataRequired("Choose the new status.")])
     submit = SubmitField("Change status")
 
 
-class PriorityForm(FlaskForm):
+class PriorityForm(Form):
     priority = SelectField("Priority", choices={p: p.title() for p in PRIORITIES})
     submit = SubmitField("Change priority")
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     assignee = SelectField("Assign to")  # "" means nobody
     submit = SubmitField("Assign")
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     note = TextAreaField("Internal note (never shown to the customer)", validators=[
         DataRequired("Write the note first."),
         Length(max=MAX_STAFF_TEXT, message=f"Notes are limited to {MAX_STAFF_TEXT:,} characters."),
@@ -75,7 +75,7 @@ class NoteForm(FlaskForm):
     submit = SubmitField("Add note")
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     reply = TextAreaField("Reply to the customer", validators=[
         DataRequired("Write the reply first."),
         Length(max=MAX_STAFF_TEXT, message=f"Replies are limited to {MAX_STAFF_TEXT:,} characters."),
@@ -83,7 +83,7 @@ class ReplyForm(FlaskForm):
     submit = SubmitField("Send reply")
 
 
-class CannedForm(FlaskForm):
+class CannedForm(Form):
     title = StringField("Title", validators=[
         DataRequired("Give the response a title."), Length(max=120, message="Titles are limited to 120 characters."),
     ])
@@ -96,11 +96,11 @@ class CannedForm(FlaskForm):
     submit = SubmitField("Save")
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(Form):
     submit = SubmitField("Delete")
 
 
-class CustomerReplyForm(FlaskForm):
+class CustomerReplyForm(Form):
     text = TextAreaField("Your reply", validators=[
         DataRequired("Write your reply first."),
         Length(max=MAX_MESSAGE_CHARS, message=f"Replies are limited to {MAX_MESSAGE_CHARS:,} characters."),

@@ -3,11 +3,11 @@ personas.validate, and the persona form only turns its fields into the mapping i
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import FloatField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from portal.forms import Form
 from portal.inputs import MAX_ID
 from portal.training.personas import (
     CALMING_MOVES,
@@ -28,7 +28,7 @@ NUMBER = {"type": "number", "step": "0.01", "min": "0", "max": "1"}
 WEIGHT = {"type": "number", "step": "0.01", "min": "0", "max": str(MAX_WEIGHT)}
 
 
-class StartForm(FlaskForm):
+class StartForm(Form):
     persona = IntegerField(widget=HiddenInput(), validators=[InputRequired("Choose a persona."),
                                                              NumberRange(1, MAX_ID, "No such persona.")])
 
@@ -38,14 +38,14 @@ def _plain_text(form, field) -> None:
         raise ValidationError(CONTROL_MESSAGE)
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     reply = TextAreaField("Your reply", render_kw={"rows": 4, "autofocus": True}, validators=[
         Length(max=MAX_REPLY, message=f"Replies are limited to {MAX_REPLY:,} characters."), _plain_text])
     send = SubmitField("Send reply")
     silent = SubmitField("Stay silent")
 
 
-class TeamFilterForm(FlaskForm):
+class TeamFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter
 
@@ -63,7 +63,7 @@ def _text(label: str, high: int, area: bool = False, required: bool = True):
     return field(label, validators=[*checks, Length(max=high, message=f"At most {high:,} characters.")])
 
 
-class PersonaForm(FlaskForm):
+class PersonaForm(Form):
     name = _text("Customer's name", SIZES["name"][1])
     scenario = SelectField("Scenario", choices={key: title for key, (title, _) in SCENARIOS.items()})
     problem = _text("Their problem (what the trainee is told)", SIZES["problem"][1], area=True)

@@ -28,71 +28,6 @@ WRONG_TYPES = ([1], {"a": 1}, None, True, 1.5)
 HUGE_NUMBER = 10**30
 LONG = 200_000  # characters: under the 1 MiB body limit, far over any field's
 
-# Issue 15, wrong types (not in its list of findings): Flask-WTF reads a JSON body into an HTML
-# form, so a body that is not an object, or a field that is not text, answers 500 on these. The
-# JSON guard (findings 5 and 6) does not cover it; when it is fixed, the strict marks fail the
-# build and these lists go.
-FORM_JSON = ("issue 15, wrong types: Flask-WTF reads a JSON body into an HTML form, so a body that is not an object, "
-             "or a field that is not text, answers 500")
-FORMS_READING_JSON = {
-    "POST /auth/login",
-    "POST /auth/logout",
-    "POST /auth/password",
-    "POST /auth/register",
-    "POST /forum/new",
-    "POST /forum/p/<int:post_id>/edit",
-    "POST /forum/p/<int:post_id>/flag",
-    "POST /forum/t/<int:thread_id>/reply",
-    "POST /kb/<slug>/vote",
-    "POST /kb/drafts/<int:article_id>",
-    "POST /moderation/posts/<int:post_id>/<any(hide, unhide, dismiss, approve, reject, delete):action>",
-    "POST /moderation/posts/<int:post_id>/edit",
-    "POST /moderation/sanctions/<int:sanction_id>/lift",
-    "POST /moderation/settings",
-    "POST /moderation/threads/<int:thread_id>/<any(lock, unlock, pin, unpin):action>",
-    "POST /moderation/threads/<int:thread_id>/merge",
-    "POST /moderation/threads/<int:thread_id>/move",
-    "POST /moderation/users/<int:user_id>/<any(warn, suspend, ban):kind>",
-    "POST /moderation/words",
-    "POST /moderation/words/<int:word_id>/delete",
-    "POST /moderation/words/<int:word_id>/edit",
-    "POST /staff/canned",
-    "POST /staff/canned/<int:canned_id>/delete",
-    "POST /staff/canned/<int:canned_id>/edit",
-    "POST /staff/tickets/<number>/assign",
-    "POST /staff/tickets/<number>/notes",
-    "POST /staff/tickets/<number>/priority",
-    "POST /staff/tickets/<number>/reply",
-    "POST /staff/tickets/<number>/status",
-    "POST /tickets/<number>/reply",
-    "POST /training/attempts",
-    "POST /training/attempts/<int:attempt_id>/replies",
-    "POST /training/personas/new",
-}
-WRONG_TYPES_FAIL = {
-    "POST /auth/login",
-    "POST /auth/password",
-    "POST /auth/register",
-    "POST /forum/new",
-    "POST /forum/p/<int:post_id>/edit",
-    "POST /forum/p/<int:post_id>/flag",
-    "POST /forum/t/<int:thread_id>/reply",
-    "POST /kb/drafts/<int:article_id>",
-    "POST /moderation/posts/<int:post_id>/<any(hide, unhide, dismiss, approve, reject, delete):action>",
-    "POST /moderation/posts/<int:post_id>/edit",
-    "POST /moderation/sanctions/<int:sanction_id>/lift",
-    "POST /moderation/users/<int:user_id>/<any(warn, suspend, ban):kind>",
-    "POST /moderation/words",
-    "POST /moderation/words/<int:word_id>/edit",
-    "POST /staff/canned",
-    "POST /staff/canned/<int:canned_id>/edit",
-    "POST /staff/tickets/<number>/notes",
-    "POST /staff/tickets/<number>/reply",
-    "POST /tickets/<number>/reply",
-    "POST /training/attempts/<int:attempt_id>/replies",
-    "POST /training/personas/new",
-}
-
 
 def _problems(call, label: str, **request) -> list[str]:
     response, changed = call.watched(**request)
@@ -108,7 +43,7 @@ def test_deeply_nested_json_is_refused(world, route):
     assert problems == []
 
 
-@pytest.mark.parametrize("route", marked(STATE_CHANGING, FORMS_READING_JSON, FORM_JSON))
+@pytest.mark.parametrize("route", marked(STATE_CHANGING))
 def test_a_body_that_is_not_a_json_object_is_refused(world, route):
     call = prepare(world, route)
     problems = []
@@ -117,7 +52,7 @@ def test_a_body_that_is_not_a_json_object_is_refused(world, route):
     assert problems == []
 
 
-@pytest.mark.parametrize("route", marked(WITH_FIELDS, WRONG_TYPES_FAIL, FORM_JSON))
+@pytest.mark.parametrize("route", marked(WITH_FIELDS))
 def test_fields_of_the_wrong_type_are_refused(world, route):
     call = prepare(world, route)
     fields = call.body or call.form
