@@ -6,6 +6,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,8 +62,10 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
 
     db_url = _normalise_db_url(env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'calmline.db'}")
     redis_url = env.get("REDIS_URL") or None
+    public_url = (env.get("PUBLIC_URL") or "").strip().rstrip("/")
     if production:
         _check_shared_limits(env, redis_url)
+        _check_public_url(public_url)
 
     return {
         "CALMLINE_ENV": environment,
@@ -81,7 +84,9 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         "LOGIN_ACCOUNT_RATE_LIMIT": env.get("LOGIN_ACCOUNT_RATE_LIMIT") or "5 per minute;20 per hour",
         # Reverse proxies whose X-Forwarded-For/-Proto are trusted (ProxyFix); 0 trusts none.
         "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS") or 0),
-        "PUBLIC_URL": (env.get("PUBLIC_URL") or "").rstrip("/"),
+        # Where customers reach the portal: the links in emails are made on it, never on the
+        # request's Host header (required in production).
+        "PUBLIC_URL": public_url,
         "REGISTER_RATE_LIMIT": env.get("REGISTER_RATE_LIMIT") or "5 per minute;20 per hour",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -138,6 +143,15 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         "FORUM_POST_RATE_LIMIT_POSTS": int(env.get("FORUM_POST_RATE_LIMIT_POSTS") or 10),
         "FORUM_POST_RATE_LIMIT_MINUTES": int(env.get("FORUM_POST_RATE_LIMIT_MINUTES") or 5),
     }
+
+
+def _check_public_url(public_url: str) -> None:
+    """Links in emails made from the Host header point wherever the requester said: a password
+    or registration link could go to an attacker's site."""
+    parts = urlsplit(public_url)
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError("PUBLIC_URL must be set when CALMLINE_ENV=production: the address customers use, "
+                          "such as https://help.example.com (links in emails are made on it)")
 
 
 def _check_production_secret(secret: str | None) -> None:

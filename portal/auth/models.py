@@ -86,3 +86,19 @@ class LoginSession(db.Model):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+
+
+class PendingRegistration(db.Model):
+    """An account asked for and not yet confirmed from its address. The mailed link carries only
+    a random token; this row keeps its SHA-256, so neither the link nor the table holds anything
+    the other could be rebuilt from, and the password's hash never leaves the database."""
+
+    __tablename__ = "pending_registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]

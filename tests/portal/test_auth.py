@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from portal.auth import services
-from portal.auth.models import User
+from portal.auth.models import PendingRegistration, User
 from portal.extensions import db
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD, make_user
@@ -64,12 +64,28 @@ def test_register_mails_a_link_that_creates_the_customer_and_logs_in(app, client
     assert user.password_hash.startswith("scrypt:")
     assert PASSWORD not in user.password_hash
     assert "Robin" in client.get("/").get_data(as_text=True)
-    # The link again, from another browser: the account is there, so it is a way to log in.
-    other = app.test_client()
-    page = other.get(path)
-    again = other.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
-    assert again.status_code == 302 and again.headers["Location"].endswith("/auth/login")
+    # The link again, from another browser: it worked once, and it says to log in.
+    again = app.test_client().get(path)
+    assert again.status_code == 400 and "log in" in again.get_data(as_text=True)
     assert len(users(app)) == 1
+
+
+def test_the_registration_link_carries_a_random_token_on_the_public_url(make_app, outbox):
+    """Issue 15: the link carried the signed password hash, and was made on the Host header."""
+    app = make_app(PUBLIC_URL="https://help.example.com")
+    client = app.test_client()
+    token = csrf_from(client.get("/auth/register", headers={"Host": "evil.example"}).get_data(as_text=True))
+    client.post("/auth/register", headers={"Host": "evil.example"},
+                data={"name": "Robin Reader", "email": "robin@example.com", "password": PASSWORD,
+                      "confirm": PASSWORD, "csrf_token": token})
+    [(_, _, body)] = outbox
+    assert "https://help.example.com/auth/register/" in body and "evil.example" not in body
+    link_token = link_path(body).rsplit("/", 1)[1]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", link_token)  # 32 random bytes, nothing else
+    with app.app_context():
+        [pending] = db.session.scalars(sa.select(PendingRegistration)).all()
+        assert pending.password_hash.startswith("scrypt:") and link_token not in pending.token_hash
+    assert users(app) == []
 
 
 def test_a_forged_or_damaged_registration_link_is_refused(app, client, outbox):

@@ -14,7 +14,8 @@ def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path):
 def test_production_requires_a_secret_key(tmp_path):
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         load_config(tmp_path, env={"CALMLINE_ENV": "production"})
-    config = load_config(tmp_path, env={"CALMLINE_ENV": "production", "SECRET_KEY": "s" * 40})
+    config = load_config(tmp_path, env={"CALMLINE_ENV": "production", "SECRET_KEY": "s" * 40,
+                                        "PUBLIC_URL": "https://help.example.com/"})
     assert config["SESSION_COOKIE_SECURE"] is True
     assert not (tmp_path / "secret_key").exists()
 
@@ -33,7 +34,7 @@ def test_defaults_and_environment(tmp_path):
     assert (config["BRAND_NAME"], config["SEARCH_INDEX_DIR"], config["KB_ARTICLES_DIR"]) == ("Acme", "/srv/ix", "/srv/kb")
 
 
-PRODUCTION = {"CALMLINE_ENV": "production", "SECRET_KEY": "k" * 40}
+PRODUCTION = {"CALMLINE_ENV": "production", "SECRET_KEY": "k" * 40, "PUBLIC_URL": "https://help.example.com"}
 
 
 @pytest.mark.parametrize("spelling", ["Production", "prod", "PRODUCTION", "production ", "staging"])
@@ -64,3 +65,16 @@ def test_production_refuses_several_workers_with_per_process_rate_limits(tmp_pat
     assert load_config(tmp_path, env={**PRODUCTION, variable: "1"})["RATELIMIT_STORAGE_URI"] == "memory://"
     # Development keeps working with several workers and no Redis (make run without Redis).
     assert load_config(tmp_path, env={variable: "4"})["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+@pytest.mark.parametrize("public_url", [None, "", "help.example.com", "javascript:alert(1)", "https://", "https://h/?x=1"])
+def test_production_refuses_to_make_mail_links_without_a_public_url(tmp_path, public_url):
+    """Issue 15: links in emails fell back on the request's Host header, which the requester chooses."""
+    env = {k: v for k, v in PRODUCTION.items() if k != "PUBLIC_URL"}
+    if public_url is not None:
+        env["PUBLIC_URL"] = public_url
+    with pytest.raises(ConfigError, match="PUBLIC_URL"):
+        load_config(tmp_path, env=env)
+    assert load_config(tmp_path, env={**env, "PUBLIC_URL": "https://help.example.com/"})["PUBLIC_URL"] == \
+        "https://help.example.com"
+    assert load_config(tmp_path, env={})["PUBLIC_URL"] == ""  # development: the page's own address
