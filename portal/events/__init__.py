@@ -9,5 +9,7 @@ def init_app(app) -> None:
     from portal.events.wakeups import Notifier, StreamSlots
 
     app.extensions["event_wakeups"] = Notifier(app.config.get("REDIS_URL"), app)
-    app.extensions["event_stream_slots"] = StreamSlots()
+    # A stream's lease in Redis outlives the stream itself (SSE_STREAM_SECONDS) by a margin.
+    app.extensions["event_stream_slots"] = StreamSlots(app.config.get("REDIS_URL"),
+                                                       lease_seconds=app.config["SSE_STREAM_SECONDS"] + 30)
     install_commit_hook()

@@ -62,14 +62,15 @@ def event_response(conversation_ids: list, after: int, staff: bool):
     """SSE when the client asks for text/event-stream; otherwise one JSON batch (polling).
 
     A stream holds one of the worker's threads for as long as it is open. One client keeps at
-    most SSE_MAX_STREAMS_PER_CLIENT of a worker's streams (429) and the worker at most
+    most SSE_MAX_STREAMS_PER_CLIENT streams (429; on every worker and box together when Redis
+    is set, else per worker) and the worker at most
     SSE_MAX_STREAMS (503): the widget and the console then follow by polling, and the threads
     left keep answering messages."""
     scope = queue_scope(current_user) if staff else None
     if "text/event-stream" in request.headers.get("Accept", ""):
         config, slots, client = current_app.config, current_app.extensions["event_stream_slots"], stream_client()
         per_worker = config["SSE_MAX_STREAMS"]
-        full = slots.take(client, DEFAULT_MAX_STREAMS if per_worker is None else per_worker,
+        full, ticket = slots.take(client, DEFAULT_MAX_STREAMS if per_worker is None else per_worker,
                           config["SSE_MAX_STREAMS_PER_CLIENT"])
         if full == "client":
             raise TooManyStreams("You already follow as many live streams as one visitor may (one per open chat): "
@@ -80,7 +81,7 @@ def event_response(conversation_ids: list, after: int, staff: bool):
         response = Response(stream_with_context(sse_stream(conversation_ids, after, staff, scope)),
                             mimetype="text/event-stream",
                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-        response.call_on_close(partial(slots.give_back, client))  # every response is closed, finished or cut off
+        response.call_on_close(partial(slots.give_back, client, ticket))  # every response is closed, finished or cut off
         return response
     batch = events_after(conversation_ids, after, staff, scope=scope)
     return jsonify({"events": batch.rows, "last_event_id": batch.cursor})

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.25
@@ -27,31 +28,83 @@ def channel_for(conversation_id: int | None) -> str:
 class StreamSlots:
     """The Server-Sent Event streams this process has open, in all and per client. Each holds a
     worker thread: neither one client nor all of them together may take the threads the worker
-    needs for everything else (messages, pages, /healthz)."""
+    needs for everything else (messages, pages, /healthz).
 
-    def __init__(self):
+    With Redis, a client's streams are counted across every worker and box: each open stream is
+    a member of the client's sorted set, scored by when its lease ends (a stream lives at most
+    ``lease_seconds``), so a worker that dies mid-stream frees its slots when their leases run
+    out. Without Redis, or while Redis does not answer, the count is this process's own."""
+
+    # Drop leases that ran out; count the live ones; add this one if there is room. Atomic.
+    _TAKE = """
+    redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+    if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+    redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
+    redis.call('EXPIRE', KEYS[1], ARGV[5])
+    return 1
+    """
+
+    def __init__(self, redis_url: str | None = None, lease_seconds: float = 60.0):
         self._lock = threading.Lock()
         self.open = 0
         self._by_client: dict[str, int] = {}
+        self._redis_url = redis_url
+        self._redis = None
+        self._take_script = None
+        self.lease_seconds = lease_seconds
 
-    def take(self, client: str, per_worker: int, per_client: int) -> str | None:
-        """A slot for ``client``: None when taken, else which limit is full ("client" or "worker")."""
+    def take(self, client: str, per_worker: int, per_client: int) -> tuple[str | None, str]:
+        """(None, ticket) when a slot is taken for ``client`` (the ticket gives it back), else
+        (which limit is full, ""): "client" or "worker"."""
         with self._lock:
             mine = self._by_client.get(client, 0)
             if mine >= per_client:
-                return "client"
+                return "client", ""
             if self.open >= per_worker:
-                return "worker"
+                return "worker", ""
+            ticket = uuid.uuid4().hex
+            shared = self._take_shared(client, per_client, ticket)
+            if shared is False:
+                return "client", ""
             self.open += 1
             self._by_client[client] = mine + 1
-            return None
+            return None, ticket if shared else ""
 
-    def give_back(self, client: str) -> None:
+    def give_back(self, client: str, ticket: str = "") -> None:
         with self._lock:
             self.open = max(0, self.open - 1)
             left = self._by_client.pop(client, 0) - 1
             if left > 0:
                 self._by_client[client] = left
+        if ticket and self._redis is not None:
+            try:
+                self._redis.zrem(self._key(client), ticket)
+            except Exception as exc:  # noqa: BLE001  (the lease runs out on its own)
+                log.warning("live: could not give back a stream slot in Redis: %s", exc)
+
+    @staticmethod
+    def _key(client: str) -> str:
+        return f"{REDIS_PREFIX}streams:{client}"
+
+    def _take_shared(self, client: str, per_client: int, ticket: str) -> bool | None:
+        """True: taken in Redis; False: the client's streams on every worker fill its share;
+        None: no Redis (or it did not answer), so this process's count decides."""
+        if self._redis_url is None:
+            return None
+        try:
+            if self._redis is None:
+                import redis
+
+                self._redis = redis.Redis.from_url(self._redis_url, socket_timeout=2, socket_connect_timeout=2)
+                self._take_script = self._redis.register_script(self._TAKE)
+            now = time.time()
+            taken = self._take_script(keys=[self._key(client)],
+                                      args=[now, now + self.lease_seconds, per_client, ticket,
+                                            int(self.lease_seconds) + 1])
+            return bool(taken)
+        except Exception as exc:  # noqa: BLE001  (streams keep working on the per-worker count)
+            log.warning("live: Redis did not answer for stream slots, counting per worker: %s", exc)
+            return None
 
 
 class Notifier:

@@ -5,6 +5,8 @@ capped per client and per worker, and the per-worker cap is fitted to gunicorn's
 from __future__ import annotations
 
 import contextvars
+import os
+import uuid
 
 import pytest
 
@@ -91,3 +93,23 @@ def test_a_worker_limit_that_takes_every_thread_refuses_to_start(tmp_path):
         fit_streams_to_threads(config, 32)
     config = load_config(tmp_path, {"SECRET_KEY": "k" * 40, "SSE_MAX_STREAMS": "20"})
     assert fit_streams_to_threads(config, 32) == 20
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs the Redis that .ci/run provides (REDIS_URL)")
+def test_with_redis_one_visitor_is_capped_across_workers(make_app):
+    """Two workers (two apps on one database and one Redis): three streams in all, wherever they land."""
+    first = make_app(SSE_STREAM_SECONDS=30, SSE_MAX_STREAMS=10, REDIS_URL=os.environ["REDIS_URL"])
+    second = make_app(SSE_STREAM_SECONDS=30, SSE_MAX_STREAMS=10, REDIS_URL=os.environ["REDIS_URL"])
+    name = f"mallory-{uuid.uuid4().hex[:8]}"
+    on_first = Browser(first, name)
+    on_second = Browser(second, name)  # the same visitor cookie, another worker
+    held = [(on_first, on_first.open_stream()), (on_first, on_first.open_stream()), (on_second, on_second.open_stream())]
+    assert [r.status_code for _, r in held] == [200, 200, 200]
+    assert on_second.get(headers=SSE).status_code == 429
+    assert first.extensions["event_stream_slots"].open == 2  # each worker alone is under its share
+    browser, response = held.pop(0)
+    browser.close(response)  # a tab on the first worker closed: the second may stream again
+    held.append((on_second, on_second.open_stream()))
+    assert held[-1][1].status_code == 200
+    for browser, response in held:
+        browser.close(response)
