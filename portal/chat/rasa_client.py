@@ -1,8 +1,8 @@
-"""The one place the portal talks to Rasa: its REST channel and tracker API.
+"""The one place the portal talks to Rasa: its channel for the portal and tracker API.
 
-Rasa's HTTP API is called with a short-lived JWT signed with RASA_TOKEN, in the
-`Authorization` header (bot/rasa_server.py gives Rasa the same secret): the secret itself is
-never sent, and never in a URL.
+Both are called with a short-lived JWT signed with RASA_TOKEN, in the `Authorization` header
+(bot/rasa_server.py gives Rasa the same secret for its HTTP API, bot/channels.py checks it on the
+channel): the secret itself is never sent, and never in a URL.
 """
 
 from __future__ import annotations
@@ -50,9 +50,9 @@ class RasaClient:
     def send(self, sender_id: str, text: str, metadata: dict | None = None) -> list[BotReply]:
         try:
             response = self._http.post(
-                f"{self.base_url}/webhooks/rest/webhook",
+                f"{self.base_url}/webhooks/portal/webhook",
                 json={"sender": sender_id, "message": text, "metadata": metadata or {}},
-                timeout=self.timeout,
+                headers=self.auth_headers(), timeout=self.timeout,
             )
         except requests.RequestException as exc:
             raise BotUnavailable(f"assistant unreachable: {exc.__class__.__name__}") from exc

@@ -1,5 +1,6 @@
 """The real Rasa server as `make run` starts it (bot/rasa_server.py): on loopback, its secret
-out of the process list, and its API answering only the portal's signed header, never `?token=`.
+out of the process list, and its API and the portal's channel (bot/channels.py) answering only
+the portal's signed header, never `?token=`.
 
 No model is loaded (it starts in seconds): a request that passes authentication is answered
 409 "no agent loaded", one that does not, 401.
@@ -31,7 +32,8 @@ def rasa(tmp_path_factory):
     env.update({"PYTHONPATH": str(BOT.parent), "RASA_TELEMETRY_ENABLED": "false", "RASA_TOKEN": SECRET})
     with open(tmp / "rasa.log", "wb") as out:
         proc = subprocess.Popen([str(BOT_PYTHON), "-W", "ignore", "-m", "bot.rasa_server", "--enable-api",
-                                 "--port", str(port), "--model", str(tmp)],  # an empty folder: no model
+                                 "--port", str(port), "--model", str(tmp),  # an empty folder: no model
+                                 "--credentials", str(BOT / "credentials.yml")],
                                 cwd=BOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
@@ -56,6 +58,19 @@ def test_rasas_api_takes_the_portals_signed_header_and_nothing_else(rasa):
     assert requests.post(url, json=[], headers=forged, timeout=10).status_code == 401
     signed = RasaClient(rasa["url"], SECRET).auth_headers()
     assert requests.post(url, json=[], headers=signed, timeout=10).status_code == 409  # authenticated
+
+
+def test_the_bots_channel_takes_only_the_portals_signed_header(rasa):
+    """Rasa's plain REST channel took a message from anyone on the machine as any sender id."""
+    message = {"sender": "someone-elses-conversation", "message": "hello"}
+    channel = f"{rasa['url']}/webhooks/portal/webhook"
+    assert requests.post(channel, json=message, timeout=10).status_code == 401
+    assert requests.post(channel, json=message, params={"token": SECRET}, timeout=10).status_code == 401
+    forged = RasaClient(rasa["url"], "a-different-secret-of-the-same-length-01").auth_headers()
+    assert requests.post(channel, json=message, headers=forged, timeout=10).status_code == 401
+    signed = RasaClient(rasa["url"], SECRET).auth_headers()
+    assert requests.post(channel, json=message, headers=signed, timeout=30).status_code == 200
+    assert requests.post(f"{rasa['url']}/webhooks/rest/webhook", json=message, timeout=10).status_code == 404
 
 
 def test_rasa_listens_on_loopback_only_and_its_secret_is_not_in_the_process_list(rasa):

@@ -108,7 +108,7 @@ def test_a_message_is_stored_forwarded_and_answered(chat_app, rasa):
     assert data["replies"][0]["buttons"] == [{"title": "Show me the refund steps", "payload": "/refund"}]
     assert data["replies"][1]["articles"] == [{"title": "Charged twice", "url": "/kb/charged-twice", "type": "article"}]
     [sent] = rasa.received
-    assert sent["path"] == "/webhooks/rest/webhook"
+    assert sent["path"] == "/webhooks/portal/webhook"
     assert sent["sender"] == data["conversation_id"]
     assert sent["metadata"]["page"] == "/kb/charged-twice"
     messages = stored(chat_app, Message)
