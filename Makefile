@@ -8,7 +8,7 @@ export FLASK_APP := wsgi
 
 INSTANCE := $(or $(CALMLINE_INSTANCE_DIR),instance)
 
-.PHONY: run test install setup bench lint clean bot-install bot-train
+.PHONY: run test install setup bench lint clean bot-install bot-train test-tools
 
 run: setup bot-train  ## install, migrate, sync articles, train the bot if changed, seed demo logins (development only), serve
 	@PORT=$(PORT) $(BIN)/python scripts/prepare-run
