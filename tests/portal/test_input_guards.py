@@ -186,3 +186,12 @@ def test_json_within_the_depth_limit_is_read_as_before(world):
     note = client.post(f"/api/agent/tickets/{values['number']}/notes", json={"text": "Fine.", "x": [[[[[[1]]]]]]},
                        headers={"X-CSRFToken": token})
     assert note.status_code == 201
+
+
+def test_a_json_body_fills_a_form_only_with_text_and_whole_numbers():
+    from portal.forms import form_fields_from_json
+
+    fields = form_fields_from_json({"reason": "spam", "thread": 12, "note": [1], "x": {"a": 1}, "y": None,
+                                    "flag": True, "ratio": 1.5})
+    assert fields.to_dict() == {"reason": "spam", "thread": "12"}
+    assert form_fields_from_json([1]) is None and form_fields_from_json("text") is None
