@@ -118,7 +118,7 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         "RESOLUTION_HOURS": {"urgent": 8.0, "high": 24.0, "normal": 72.0, "low": 168.0},
         # When people answer live: days (Mon=0) and hours in BUSINESS_TIMEZONE. Outside them,
         # or with no agent's console open, a handoff says so and gives the SLA's reply time.
-        "BUSINESS_HOURS": env.get("BUSINESS_HOURS") or "Mon-Fri 09:00-17:00",
+        "BUSINESS_HOURS": env.get("BUSINESS_HOURS") or "Mon-Fri 08:00-20:00, Sat 09:00-17:00",
         "BUSINESS_TIMEZONE": env.get("BUSINESS_TIMEZONE") or "Europe/London",
         "PRESENCE_SECONDS": float(env.get("PRESENCE_SECONDS") or 60),
         # Email to customers: SMTP when MAIL_SERVER is set, otherwise written to the log.
