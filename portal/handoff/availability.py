@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.hours import business_hours_text, is_open
 from portal.tickets.models import AgentPresence, Ticket
 
+
 def touch_presence(user: User) -> None:
     row = db.session.get(AgentPresence, user.id)
     if row is None:
