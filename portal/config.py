@@ -128,6 +128,8 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or "",
         "MAIL_USE_TLS": _flag(env.get("MAIL_USE_TLS"), default=True),
         "MAIL_FROM": env.get("MAIL_FROM") or "support@example.com",
+        # A visitor without an account reopens their ticket from the link in a reply's email.
+        "TICKET_LINK_DAYS": int(env.get("TICKET_LINK_DAYS") or 30),
         # Live chat delivery: how long one SSE response stays open before the browser reconnects.
         "SSE_STREAM_SECONDS": float(env.get("SSE_STREAM_SECONDS") or 25),
         # Streams one worker process keeps open at most (each holds a thread), in all and per
