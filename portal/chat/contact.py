@@ -54,8 +54,7 @@ def give_contact(conv: Conversation, email: object, signed_in: bool = False) -> 
     try:
         address = normalise_email(email)
     except AccountError as exc:
-        raise ContactError(f"That is not an email address we can write to: {exc} "
-                           "Check it, or choose Skip.") from None
+        raise ContactError(f"{exc} Check the address, or choose Skip.") from None
     ticket = _visitors_ticket(conv, signed_in)
     ticket.contact_email = address
     ticket.contact_answered_at = utcnow()
