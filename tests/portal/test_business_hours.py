@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.config import load_config
+from portal.config import ConfigError, load_config
 from portal.hours import describe_business_hours, is_open, parse_business_hours
 from tests.factories import make_article
 
@@ -70,3 +70,9 @@ def test_an_article_renders_the_configured_hours_and_changes_with_them(make_app)
     assert f"Our team is available {PROMISED}." in pages["Mon-Fri 08:00-20:00, Sat 09:00-17:00"]
     assert "Our team is available Tuesday to Thursday 10:00\u201316:30." in pages["Tue-Thu 10:00-16:30"]
     assert PROMISED not in pages["Tue-Thu 10:00-16:30"]
+
+
+def test_a_mistyped_business_hours_stops_the_start_with_its_expected_shape(tmp_path):
+    with pytest.raises(ConfigError, match="BUSINESS_HOURS must look like"):
+        load_config(tmp_path, {"BUSINESS_HOURS": "Mon-Fri 9 to 5"})
+    assert load_config(tmp_path, {"BUSINESS_HOURS": "always"})["BUSINESS_HOURS"] == "always"
