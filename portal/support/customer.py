@@ -73,9 +73,9 @@ def unread_ids(tickets: list[Ticket]) -> set[int]:
     return set(db.session.scalars(sa.select(Ticket.id).where(Ticket.id.in_([t.id for t in tickets]), unread_clause())))
 
 
-def unread_count(user_id: int | None, visitor: str | None) -> int:
+def unread_count(user_id: int | None, visitor: str | None, linked: list[int] | tuple = ()) -> int:
     """For the nav badge: one COUNT over the caller's tickets."""
-    owner = owned_by(user_id, visitor)
+    owner = owned_by(user_id, visitor, linked)
     if owner is None:
         return 0
     return db.session.scalar(sa.select(sa.func.count(Ticket.id)).where(owner, unread_clause())) or 0

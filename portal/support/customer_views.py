@@ -77,10 +77,11 @@ def my_tickets_nav() -> dict:
     if not has_request_context():
         return {}
     user_id, visitor = current_owner(create=False)
+    linked = links.granted_ticket_ids()
     count = 0
-    if user_id is not None or visitor:
+    if user_id is not None or visitor or linked:
         try:
-            count = customer.unread_count(user_id, visitor)
+            count = customer.unread_count(user_id, visitor, linked)
         except SQLAlchemyError:  # the error page for a database failure must still render
             db.session.rollback()
             log.exception("could not count unread tickets")

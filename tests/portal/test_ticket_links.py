@@ -68,6 +68,7 @@ def test_a_reply_is_mailed_with_a_link_that_opens_the_ticket_in_a_fresh_browser(
     assert fresh.get(f"/tickets/{number}").status_code == 404
     opened = fresh.get(path)
     assert opened.status_code == 303 and opened.headers["Location"].endswith(f"/tickets/{number}")
+    assert 'data-unread-count="1"' in fresh.get("/kb/").get_data(as_text=True)  # the nav counts its new reply
     page = fresh.get(f"/tickets/{number}")
     assert page.status_code == 200 and "Your refund is on its way." in page.get_data(as_text=True)
     assert listed_tickets(fresh.get("/tickets").get_data(as_text=True)) == [number]
