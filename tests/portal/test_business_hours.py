@@ -8,9 +8,13 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from portal.config import ConfigError, load_config
+from portal.extensions import db
 from portal.hours import describe_business_hours, is_open, parse_business_hours
+from portal.kb.models import Article
+from portal.kb.services import article_document
 from tests.factories import make_article
 
 ARTICLES = Path(__file__).resolve().parents[2] / "kb_articles"
@@ -70,6 +74,10 @@ def test_an_article_renders_the_configured_hours_and_changes_with_them(make_app)
     assert f"Our team is available {PROMISED}." in pages["Mon-Fri 08:00-20:00, Sat 09:00-17:00"]
     assert "Our team is available Tuesday to Thursday 10:00\u201316:30." in pages["Tue-Thu 10:00-16:30"]
     assert PROMISED not in pages["Tue-Thu 10:00-16:30"]
+    with app.app_context():  # what search (and the bot, which asks the portal's search) is given
+        document = article_document(db.session.scalar(sa.select(Article).where(Article.slug == "reach-us")))
+    assert "Tuesday to Thursday 10:00\u201316:30" in document.body + document.summary
+    assert "{{" not in document.body + document.summary + document.title
 
 
 def test_a_mistyped_business_hours_stops_the_start_with_its_expected_shape(tmp_path):
