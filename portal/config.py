@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from portal.hours import parse_business_hours
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -66,6 +68,11 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
     if production:
         _check_shared_limits(env, redis_url)
         _check_public_url(public_url)
+    business_hours = env.get("BUSINESS_HOURS") or "Mon-Fri 08:00-20:00, Sat 09:00-17:00"
+    try:  # articles render the hours from it: a typo must stop the start, not every article page
+        parse_business_hours(business_hours)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
     return {
         "CALMLINE_ENV": environment,
@@ -118,7 +125,7 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         "RESOLUTION_HOURS": {"urgent": 8.0, "high": 24.0, "normal": 72.0, "low": 168.0},
         # When people answer live: days (Mon=0) and hours in BUSINESS_TIMEZONE. Outside them,
         # or with no agent's console open, a handoff says so and gives the SLA's reply time.
-        "BUSINESS_HOURS": env.get("BUSINESS_HOURS") or "Mon-Fri 09:00-17:00",
+        "BUSINESS_HOURS": business_hours,
         "BUSINESS_TIMEZONE": env.get("BUSINESS_TIMEZONE") or "Europe/London",
         "PRESENCE_SECONDS": float(env.get("PRESENCE_SECONDS") or 60),
         # Email to customers: SMTP when MAIL_SERVER is set, otherwise written to the log.
@@ -128,6 +135,8 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or "",
         "MAIL_USE_TLS": _flag(env.get("MAIL_USE_TLS"), default=True),
         "MAIL_FROM": env.get("MAIL_FROM") or "support@example.com",
+        # A visitor without an account reopens their ticket from the link in a reply's email.
+        "TICKET_LINK_DAYS": int(env.get("TICKET_LINK_DAYS") or 30),
         # Live chat delivery: how long one SSE response stays open before the browser reconnects.
         "SSE_STREAM_SECONDS": float(env.get("SSE_STREAM_SECONDS") or 25),
         # Streams one worker process keeps open at most (each holds a thread), in all and per

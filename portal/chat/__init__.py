@@ -4,7 +4,7 @@ bp = Blueprint("chat", __name__)
 
 
 def init_app(app) -> None:
-    from portal.chat import stream_views, views  # noqa: F401  (routes)
+    from portal.chat import contact_views, stream_views, views  # noqa: F401  (routes)
     from portal.chat.rasa_client import RasaClient
     from portal.conversations import models  # noqa: F401  (tables)
 

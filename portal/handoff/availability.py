@@ -13,9 +13,8 @@ from portal.auth.models import User
 from portal.auth.permissions import can, sees_all, team_ids
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.hours import business_hours_text, is_open
 from portal.tickets.models import AgentPresence, Ticket
-
-DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 def touch_presence(user: User) -> None:
@@ -35,28 +34,9 @@ def agents_online(team_id: int | None) -> int:
                and (team_id is None or sees_all(u) or team_id in team_ids(u)))
 
 
-def parse_business_hours(spec: str) -> tuple[set[int], int, int]:
-    """"Mon-Fri 09:00-17:00" -> ({0..4}, 540, 1020). "always" means every minute."""
-    spec = spec.strip().lower()
-    if spec in ("always", "24/7"):
-        return set(range(7)), 0, 24 * 60
-    try:
-        days, hours = spec.split()
-        first, _, last = days.partition("-")
-        start_day, end_day = DAYS.index(first[:3]), DAYS.index((last or first)[:3])
-        opens, _, closes = hours.partition("-")
-        to_min = lambda hm: int(hm.split(":")[0]) * 60 + int(hm.split(":")[1])  # noqa: E731
-        day_set = {d % 7 for d in range(start_day, start_day + ((end_day - start_day) % 7) + 1)}
-        return day_set, to_min(opens), to_min(closes)
-    except (ValueError, IndexError) as exc:
-        raise ValueError(f"BUSINESS_HOURS must look like 'Mon-Fri 09:00-17:00', not {spec!r}") from exc
-
-
 def within_business_hours(now: datetime | None = None) -> bool:
-    days, opens, closes = parse_business_hours(current_app.config["BUSINESS_HOURS"])
     local = (now or utcnow()).replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(current_app.config["BUSINESS_TIMEZONE"]))
-    minute = local.hour * 60 + local.minute
-    return local.weekday() in days and opens <= minute < closes
+    return is_open(current_app.config["BUSINESS_HOURS"], local)
 
 
 def expected_reply(ticket: Ticket) -> str:
@@ -70,7 +50,7 @@ def availability_notice(ticket: Ticket) -> str | None:
     if open_now and agents_online(ticket.team_id):
         return None
     why = ("Our team is offline right now" if open_now else
-           f"Our team answers live during business hours ({current_app.config['BUSINESS_HOURS']})")
+           f"Our team answers live {business_hours_text()}")
     return (f"{why}, so nobody can pick this up straight away. Your ticket {ticket.number} is open with "
             f"everything you've told us, and we'll reply {expected_reply(ticket)}. You can follow it and "
             "answer under My tickets.")

@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.hours import business_hours_text
 from portal.kb.models import CATEGORY_NAMES, Article, ArticleVote, Category
 from portal.markdown import plain_text, render_markdown
 from portal.search.backend import SearchDocument
@@ -24,6 +25,8 @@ from portal.search.indexing import doc_id
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 BRAND_TOKEN = "{{ brand }}"
+# The opening hours, rendered from BUSINESS_HOURS (portal.hours) so no article promises others.
+HOURS_TOKEN = "{{ business_hours }}"
 # Articles link to each other as `other-slug.md` so they read well on GitHub too.
 _MD_LINK = re.compile(r"\]\(([a-z0-9-]+)\.md(#[\w-]+)?\)")
 RENDER_VERSION = "1"
@@ -61,12 +64,21 @@ class ArticleFile:
     checksum: str
 
 
+def _placeholders() -> dict[str, str]:
+    """What an article's placeholders stand for, from the configuration at render time."""
+    return {BRAND_TOKEN: current_app.config["BRAND_NAME"], HOURS_TOKEN: business_hours_text()}
+
+
 def brand(text: str) -> str:
-    return text.replace(BRAND_TOKEN, current_app.config["BRAND_NAME"])
+    for token, value in _placeholders().items():
+        text = text.replace(token, value)
+    return text
 
 
 def brand_html(html: str) -> Markup:
-    return Markup(html.replace(BRAND_TOKEN, str(escape(current_app.config["BRAND_NAME"]))))
+    for token, value in _placeholders().items():
+        html = html.replace(token, str(escape(value)))
+    return Markup(html)
 
 
 def _text(meta: dict, key: str, max_len: int, required: bool = True) -> str:

@@ -35,15 +35,21 @@ class TicketClosed(CustomerTicketError, Conflict):
     status = 409
 
 
-def owned_by(user_id: int | None, visitor: str | None):
-    """SQL condition for "this caller's tickets", or None when the caller can own none."""
+def owned_by(user_id: int | None, visitor: str | None, linked: list[int] | tuple = ()):
+    """SQL condition for "this caller's tickets", or None when the caller can own none.
+    ``linked``: tickets of visitors without an account this browser opened from a mailed
+    link (portal.tickets.links), each that ticket only."""
+    mine = None
     if user_id is not None:
-        return Ticket.customer_id == user_id
-    if visitor:
+        mine = Ticket.customer_id == user_id
+    elif visitor:
         conversations = sa.select(Conversation.id).where(Conversation.visitor_id == visitor,
                                                          Conversation.user_id.is_(None))
-        return sa.and_(Ticket.customer_id.is_(None), Ticket.conversation_id.in_(conversations))
-    return None
+        mine = sa.and_(Ticket.customer_id.is_(None), Ticket.conversation_id.in_(conversations))
+    if linked:
+        by_link = sa.and_(Ticket.customer_id.is_(None), Ticket.id.in_(list(linked)))
+        return by_link if mine is None else sa.or_(mine, by_link)
+    return mine
 
 
 def unread_clause():
@@ -54,8 +60,8 @@ def unread_clause():
     )
 
 
-def my_tickets(user_id: int | None, visitor: str | None) -> list[Ticket]:
-    owner = owned_by(user_id, visitor)
+def my_tickets(user_id: int | None, visitor: str | None, linked: list[int] | tuple = ()) -> list[Ticket]:
+    owner = owned_by(user_id, visitor, linked)
     if owner is None:
         return []
     return list(db.session.scalars(sa.select(Ticket).where(owner).order_by(Ticket.id.desc())))
@@ -67,16 +73,16 @@ def unread_ids(tickets: list[Ticket]) -> set[int]:
     return set(db.session.scalars(sa.select(Ticket.id).where(Ticket.id.in_([t.id for t in tickets]), unread_clause())))
 
 
-def unread_count(user_id: int | None, visitor: str | None) -> int:
+def unread_count(user_id: int | None, visitor: str | None, linked: list[int] | tuple = ()) -> int:
     """For the nav badge: one COUNT over the caller's tickets."""
-    owner = owned_by(user_id, visitor)
+    owner = owned_by(user_id, visitor, linked)
     if owner is None:
         return 0
     return db.session.scalar(sa.select(sa.func.count(Ticket.id)).where(owner, unread_clause())) or 0
 
 
-def customer_ticket(number: str, user_id: int | None, visitor: str | None) -> Ticket:
-    owner = owned_by(user_id, visitor)
+def customer_ticket(number: str, user_id: int | None, visitor: str | None, linked: list[int] | tuple = ()) -> Ticket:
+    owner = owned_by(user_id, visitor, linked)
     ticket = None
     if owner is not None and isinstance(number, str) and len(number) <= 20:
         ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number, owner))

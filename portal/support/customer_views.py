@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.extensions import db, limiter
 from portal.support import bp, customer, staff
 from portal.support.forms import CustomerReplyForm
+from portal.tickets import links
 from portal.tickets.models import Ticket
 from portal.visitor import current_owner
 
@@ -22,12 +23,13 @@ log = logging.getLogger(__name__)
 
 
 def _my_ticket_or_404(number: str) -> Ticket:
-    return customer.customer_ticket(number, *current_owner(create=False))  # NoSuchTicket: the error handler answers 404
+    # NoSuchTicket: the error handler answers 404
+    return customer.customer_ticket(number, *current_owner(create=False), linked=links.granted_ticket_ids())
 
 
 @bp.route("/tickets")
 def my_tickets():
-    tickets = customer.my_tickets(*current_owner(create=False))
+    tickets = customer.my_tickets(*current_owner(create=False), linked=links.granted_ticket_ids())
     return render_template("support/my_tickets.html", tickets=tickets, unread=customer.unread_ids(tickets),
                            updated=staff.last_activity(tickets, public_only=True))
 
@@ -35,6 +37,14 @@ def my_tickets():
 def _render_thread(ticket: Ticket, form: CustomerReplyForm, status: int = 200):
     return render_template("support/my_ticket.html", ticket=ticket, messages=customer.thread(ticket),
                            form=form), status
+
+
+@bp.route("/tickets/link/<token>")
+def ticket_link(token: str):
+    """A reply email's link: this browser may open that ticket (and only that one) from now on."""
+    ticket = links.ticket_for_link(token)  # unknown or expired: 404
+    links.grant(ticket)
+    return redirect(url_for("support.my_ticket", number=ticket.number), code=303)
 
 
 @bp.route("/tickets/<number>")
@@ -67,10 +77,11 @@ def my_tickets_nav() -> dict:
     if not has_request_context():
         return {}
     user_id, visitor = current_owner(create=False)
+    linked = links.granted_ticket_ids()
     count = 0
-    if user_id is not None or visitor:
+    if user_id is not None or visitor or linked:
         try:
-            count = customer.unread_count(user_id, visitor)
+            count = customer.unread_count(user_id, visitor, linked)
         except SQLAlchemyError:  # the error page for a database failure must still render
             db.session.rollback()
             log.exception("could not count unread tickets")

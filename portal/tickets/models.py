@@ -67,6 +67,8 @@ class Ticket(db.Model):
     satisfaction_rating: Mapped[int | None]
     satisfaction_comment: Mapped[str] = mapped_column(sa.Text, default="")
     customer_seen_at: Mapped[datetime | None]  # for the "My tickets" badge
+    # An anonymous visitor was asked for an address at handoff and gave one or skipped.
+    contact_answered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -112,6 +114,19 @@ class TicketEvent(db.Model):
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
     actor = relationship("User", lazy="joined")
+
+
+class TicketLink(db.Model):
+    """A mailed link to one ticket, for a visitor without an account: only the token's hash
+    is kept, and the link opens that ticket and nothing else until it expires."""
+
+    __tablename__ = "ticket_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class CannedResponse(db.Model):

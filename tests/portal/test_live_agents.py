@@ -228,7 +228,7 @@ def test_outside_business_hours_even_an_online_agent_is_not_promised(make_app, r
         make_user("alex@example.com", roles=["supervisor"], name="Alex Agent")
     signed_in(app, "alex@example.com").get("/api/agent/queue")  # online
     data = send(app.test_client(), "I was charged twice!!! fix it NOW").get_json()
-    assert any("business hours (Sat-Sat 03:00-03:01)" in r["text"] for r in data["replies"])
+    assert any("Our team answers live Saturday 3:00\u20133:01" in r["text"] for r in data["replies"])
 
 
 def test_events_resume_after_the_last_id_and_stream_as_sse(live_app):

@@ -62,6 +62,12 @@ ENDPOINTS = [
     Endpoint("POST", "/api/chat/conversations/<public_id>/leave-message",
              "/api/chat/conversations/{quiet_public_id}/leave-message", "owner", 201,
              body={"email": "casey@example.com"}, changes=True),
+    # A signed-in customer is never asked for an address (their account's is used): 409 is the answer.
+    Endpoint("GET", "/api/chat/conversations/<public_id>/contact", "/api/chat/conversations/{public_id}/contact",
+             "owner", 200),
+    Endpoint("POST", "/api/chat/conversations/<public_id>/contact", "/api/chat/conversations/{public_id}/contact",
+             "owner", 409, body={"email": "casey@example.com"}),
+    Endpoint("GET", "/tickets/link/<token>", "/tickets/link/not-a-link-not-a-link-0", "public", 404),  # a bad link
     Endpoint("POST", "/api/bot/handoffs", "/api/bot/handoffs", "bot", 201, BOT, changes=True,
              body={"conversation_id": "{quiet_public_id}", "reason": "requested_human", "category": "billing"}),
     # The chat is still with a person, so there is nothing to rate yet: 409 is the route's own answer.

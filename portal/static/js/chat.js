@@ -132,6 +132,9 @@
     if (!next) return;
     chatStatus = next;
     if (name) agentName = name;
+    // For the modules beside the widget (contact.js asks a visitor for an email at handoff).
+    root.dispatchEvent(new CustomEvent("calmline:chat-status", { bubbles: true,
+                                                                 detail: { conversationId: conversationId, status: next } }));
     if (LIVE_STATES.indexOf(next) >= 0) {
       clearTimeout(stopTimer);
       stopTimer = null;
