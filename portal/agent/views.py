@@ -8,7 +8,6 @@ from flask_login import current_user
 
 from portal.agent import assist, bp
 from portal.agent import services as svc
-from portal.attachments.services import of_conversation
 from portal.auth.permissions import support_staff_required
 from portal.conversations.models import Conversation
 from portal.events.feed import latest_event_id
@@ -77,7 +76,6 @@ def ticket_detail(ticket: Ticket) -> dict:
         "conversation_id": conv.public_id if conv else None,
         "messages": messages,
         "articles_shown": articles,
-        "attachments": of_conversation(conv),
         "earlier_tickets": earlier,
         "notes": [{"author": e.actor.first_name if e.actor else "", "text": e.data.get("text", ""),
                    "created_at": e.created_at.isoformat() + "Z"} for e in ticket.events if e.kind == "note"],

@@ -62,7 +62,7 @@ def test_a_customer_photo_reaches_the_agent_live_without_its_metadata(world):
         assert event.data["attachments"][0]["id"] == sent["id"]
     ann, _ = client_as(app, "ann@example.com")
     detail = ann.get(f"/api/agent/tickets/{ids['number']}").get_json()
-    assert [a["id"] for a in detail["attachments"]] == [sent["id"]]
+    assert [a["id"] for m in detail["messages"] for a in m.get("attachments", [])] == [sent["id"]]
     for url in (sent["url"], sent["preview"]):
         served = ann.get(url)
         assert served.status_code == 200

@@ -7,23 +7,11 @@
   const el = Calm.el;
   const ID = /^[0-9a-f]{32}$/;
   const ACCEPT = "image/jpeg,image/png,image/webp,image/gif,application/pdf";
-  const SVG = "http://www.w3.org/2000/svg";
 
-  function paperclip() {
-    const svg = document.createElementNS(SVG, "svg");
-    svg.setAttribute("viewBox", "0 0 24 24");
-    svg.setAttribute("width", "20");
-    svg.setAttribute("height", "20");
-    svg.setAttribute("aria-hidden", "true");
-    svg.setAttribute("focusable", "false");
-    const path = document.createElementNS(SVG, "path");
-    path.setAttribute("d", "M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5");
-    path.setAttribute("fill", "none");
-    path.setAttribute("stroke", "currentColor");
-    path.setAttribute("stroke-width", "1.8");
-    path.setAttribute("stroke-linecap", "round");
-    svg.appendChild(path);
-    return svg;
+  function paperclip() {  // drawn by CSS (attachments.css): the pages hold no <svg> or icon <img>
+    const icon = el("span", "paperclip");
+    icon.setAttribute("aria-hidden", "true");
+    return icon;
   }
 
   // A message's files: previews for images, download links for PDFs. Ids only from the server's
@@ -150,7 +138,9 @@
     if (consoleButton) consoleButton.disabled = !canReply;
     // The briefing lists every file the customer (or a colleague) sent, however long ago.
     const briefing = root.querySelector("[data-briefing]");
-    const files = list(detail.attachments);
+    const sent = [];
+    (detail.messages || []).forEach(function (m) { (m.attachments || []).forEach(function (a) { sent.push(a); }); });
+    const files = list(sent);
     if (briefing && files) {
       briefing.appendChild(el("dt", null, "Attachments"));
       const dd = el("dd");
