@@ -184,3 +184,26 @@ def test_size_limits_are_configurable_and_the_body_limit_grows_only_for_uploads(
     elsewhere = casey.post("/api/chat/messages", data=b"x" * (1024 * 1024 + 1), headers={"X-CSRFToken": token},
                            content_type="application/json")
     assert elsewhere.status_code == 413  # every other route keeps MAX_CONTENT_LENGTH
+
+
+@pytest.mark.parametrize("who,url", [("casey@example.com", "/tickets/{number}/attachments"),
+                                     ("ann@example.com", "/staff/tickets/{number}/attachments")])
+def test_a_bad_file_on_a_ticket_page_shows_the_reason_there_and_stores_nothing(world, who, url):
+    app, ids = world
+    client, token = client_as(app, who)
+    response = client.post(url.format(**ids), data={"file": (io.BytesIO(SVG), "chart.png"), "csrf_token": token},
+                           content_type="multipart/form-data")
+    assert response.status_code == 415
+    page = response.get_data(as_text=True)
+    assert "chart.png" in page and "not a file we accept" in page and 'role="alert"' in page
+    assert stored(app) == (0, [])
+
+
+def test_an_agent_who_does_not_hold_the_chat_cannot_send_files(world):
+    app, ids = world
+    with app.app_context():
+        person("bea@example.com", ["agent"], "Bea Billing", teams=["billing"])  # sees the ticket, does not own it
+    bea, token = client_as(app, "bea@example.com")
+    response = upload(bea, token, f"/api/agent/tickets/{ids['number']}/attachments", [("a.pdf", PDF)])
+    assert response.status_code == 403
+    assert stored(app) == (0, [])
