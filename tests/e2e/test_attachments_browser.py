@@ -31,23 +31,41 @@ def test_photo_in_chat_and_pdf_on_the_ticket_reach_the_other_side(new_context, s
     expect(thanks).to_have_count(1)
     number = re.search(r"T-\d+", thanks.inner_text()).group(0)
 
+    agent = new_context().new_page()
+    agent.set_viewport_size(SIZES[size])
+    log_in(agent, "supervisor@example.com", "calm-supervisor-2026")
+    agent.goto(f"/agent#{number}")
+    console = agent.locator("[data-agent-console]")
+    console.locator("[data-claim]").click()
+    expect(console.locator("[data-ticket-state]")).to_contain_text("Live chat with")
+
+    # The customer's photo reaches the open console live, as a message does.
     with customer.expect_file_chooser() as chooser:
         chat.get_by_role("button", name="Attach a photo or PDF").click()
     chooser.value.set_files({"name": "damage.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps()})
     photo = chat.locator(".msg-customer img.attachment-thumb")
     expect(photo).to_have_count(1)
     expect(photo).to_have_attribute("alt", "damage.jpg")
-    assert customer.evaluate("img => img.complete && img.naturalWidth > 0", photo.element_handle())
-    customer.reload()
-    expect(customer.locator("[data-chat] .msg-customer img.attachment-thumb")).to_have_count(1)
+    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
+    seen = console.locator("[data-transcript] img.attachment-thumb")
+    expect(seen).to_have_count(1)
+    assert seen.evaluate("img => img.complete && img.naturalWidth > 0")
 
-    agent = new_context().new_page()
-    agent.set_viewport_size(SIZES[size])
-    log_in(agent, "supervisor@example.com", "calm-supervisor-2026")
-    agent.goto(f"/agent#{number}")
-    console = agent.locator("[data-agent-console]")
+    # The agent's PDF from the console reaches the customer's chat live.
+    with agent.expect_file_chooser() as chooser:
+        console.get_by_role("button", name="Attach a photo or PDF for the customer").click()
+    chooser.value.set_files({"name": "returns-label.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    expect(chat.locator(".msg-agent").get_by_role("link", name=re.compile("returns-label.pdf"))).to_be_visible()
+    assert axe_violations(customer, "[data-chat]") == []
+    assert axe_violations(agent) == []
+
+    customer.reload()  # both survive a reload, on each side
+    expect(customer.locator("[data-chat] img.attachment-thumb")).to_have_count(1)
+    expect(customer.locator("[data-chat]").get_by_role("link", name=re.compile("returns-label.pdf"))).to_be_visible()
+    agent.reload()
     expect(console.locator("[data-transcript] img.attachment-thumb")).to_have_count(1)
     expect(console.locator("[data-briefing]")).to_contain_text("Attachments")
+
     agent.goto(f"/staff/tickets/{number}")
     expect(agent.locator("#attachments-h")).to_be_visible()
     agent.get_by_label("Attach a file").set_input_files(
