@@ -125,7 +125,7 @@ def attach_in_chat(conv: Conversation, files: list[CheckedFile], text: str = "",
             commit_and_keep()
         return message
 
-    return _keeping_files(conv, files, "customer", None, None, post)
+    return _keeping_files(conv, files, "customer", None, open_ticket_for(conv), post)
 
 
 def attach_on_ticket(ticket: Ticket, files: list[CheckedFile], text: str, author: User | None) -> Message:
@@ -180,11 +180,3 @@ def viewable(public_id: str, user, owner: tuple[int | None, str | None]) -> Atta
         if any(sees_ticket(user, t) for t in tickets):
             return attachment
     raise NoSuchAttachment("No such file.")
-
-
-def of_conversation(conv: Conversation | None) -> list[dict]:
-    """Everything attached in a conversation, for the agent's briefing and the staff ticket page."""
-    if conv is None:
-        return []
-    return [{**a.to_dict(), "sender": a.sender, "created_at": a.created_at.isoformat() + "Z"}
-            for a in conv.attachments]

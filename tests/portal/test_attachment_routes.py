@@ -207,3 +207,17 @@ def test_an_agent_who_does_not_hold_the_chat_cannot_send_files(world):
     response = upload(bea, token, f"/api/agent/tickets/{ids['number']}/attachments", [("a.pdf", PDF)])
     assert response.status_code == 403
     assert stored(app) == (0, [])
+
+
+def test_a_failure_after_the_files_were_written_removes_them(world, monkeypatch):
+    app, ids = world
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("portal.attachments.services.relay_customer_reply", broken)
+    casey, token = client_as(app, "casey@example.com")
+    response = upload(casey, token, "/api/chat/attachments", [("a.png", image_bytes("PNG"))],
+                      conversation_id=ids["conversation"])
+    assert response.status_code == 500
+    assert stored(app) == (0, [])
