@@ -53,6 +53,7 @@ def register_capabilities(app: Flask) -> None:
     from portal import (
         agent,
         api,
+        attachments,
         auth,
         botapi,
         chat,
@@ -74,7 +75,7 @@ def register_capabilities(app: Flask) -> None:
 
     # inputs first: a URL rule takes its converter when it is added
     for module in (inputs, errors, security, visitor, auth, search, kb, forum, notifications, events, chat, support,
-                   agent, coaching, training, api, botapi, insight, layout, cli):
+                   agent, attachments, coaching, training, api, botapi, insight, layout, cli):
         module.init_app(app)
 
 

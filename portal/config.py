@@ -103,6 +103,13 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _flag(env.get("SESSION_COOKIE_SECURE"), default=production),
         "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
+        # Files attached in chat and on tickets (portal/attachments): kept here, outside the web
+        # root; each at most ATTACHMENT_MAX_BYTES, at most ATTACHMENT_MAX_PER_MESSAGE in one
+        # message (only the upload routes take bodies past MAX_CONTENT_LENGTH, up to both together).
+        "ATTACHMENT_DIR": env.get("ATTACHMENT_DIR") or str(instance_dir / "attachments"),
+        "ATTACHMENT_MAX_BYTES": int(env.get("ATTACHMENT_MAX_BYTES") or 10 * 1024 * 1024),
+        "ATTACHMENT_MAX_PER_MESSAGE": int(env.get("ATTACHMENT_MAX_PER_MESSAGE") or 5),
+        "ATTACHMENT_MAX_PIXELS": int(env.get("ATTACHMENT_MAX_PIXELS") or 40_000_000),
         "WTF_CSRF_TIME_LIMIT": None,
         "SEARCH_MAX_QUERY_LENGTH": 200,
         # Search by meaning as well as by words (sentence embeddings; portal/search/semantic.py).

@@ -64,6 +64,7 @@ def test_config(database_url: str, tmp_path, **overrides) -> dict:
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": _driver(database_url),
         "SEARCH_INDEX_DIR": str(tmp_path / "search_index"),
+        "ATTACHMENT_DIR": str(tmp_path / "attachments"),
         "RATELIMIT_STORAGE_URI": "memory://",
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute",

@@ -152,16 +152,24 @@ def clean_text(text, limit: int = MAX_TEXT) -> str:
     return text.strip()
 
 
-def agent_reply(number: str, agent: User, text: str, client_id: str | None = None) -> Message:
-    ticket = ticket_for(agent, number)
+def check_can_reply(ticket: Ticket, agent: User) -> Conversation:
+    """The chat an agent may write to on this ticket, or the reason they may not."""
     _require_owner(ticket, agent)
     if ticket.status in READ_ONLY:  # the customer is back with the bot, or was told it is done
         raise Conflict(f"{ticket.number} is {ticket.status}, so its chat is read-only. "
                        "Reopen the ticket on its page to write to the customer again.")
-    text = clean_text(text)
-    conv = ticket.conversation
-    if conv is None:
+    if ticket.conversation is None:
         raise AgentError("This ticket has no conversation.")
+    return ticket.conversation
+
+
+def agent_reply(number: str, agent: User, text: str, client_id: str | None = None, payload: dict | None = None,
+                summary: str = "") -> Message:
+    """`payload` carries attachments (portal.attachments): then the text may be empty, and
+    `summary` names the files on the timeline and in the email."""
+    ticket = ticket_for(agent, number)
+    conv = check_can_reply(ticket, agent)
+    text = clean_text(text) if text or not payload else ""
     try:
         client_id = validate_client_id(client_id)
     except ChatError as exc:
@@ -169,8 +177,8 @@ def agent_reply(number: str, agent: User, text: str, client_id: str | None = Non
     earlier = already_sent(conv, client_id, "agent")
     if earlier is not None:  # a retry after a lost answer
         return earlier
-    message = post_message(conv, "agent", text, author=agent, client_id=client_id)
-    record_event(ticket, agent, "reply", text=text)
+    message = post_message(conv, "agent", text, author=agent, client_id=client_id, payload=payload)
+    record_event(ticket, agent, "reply", text=text or summary)
     ticket.first_responded_at = ticket.first_responded_at or utcnow()
     if ticket.status == "pending":
         ticket.status = "open"
@@ -178,7 +186,7 @@ def agent_reply(number: str, agent: User, text: str, client_id: str | None = Non
     if conv.status != lifecycle.LIVE:  # the customer is not in the chat: tell them by email too
         from portal.tickets.mail import notify_customer_of_reply
 
-        notify_customer_of_reply(ticket, text)
+        notify_customer_of_reply(ticket, text or summary)
     return message
 
 

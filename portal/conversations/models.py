@@ -89,7 +89,7 @@ class Message(db.Model):
         """As the customer sees it; ``internal`` adds the frustration score for staff."""
         data = {"id": self.id, "sender": self.sender, "text": self.text, "created_at": self.created_at.isoformat() + "Z"}
         if self.payload:
-            data.update({k: v for k, v in self.payload.items() if k in ("buttons", "articles", "custom")})
+            data.update({k: v for k, v in self.payload.items() if k in ("buttons", "articles", "custom", "attachments")})
         if self.sender == "agent" and self.author is not None:
             data["author"] = self.author.first_name
         if internal and self.sender == "customer" and self.frustration_level:

@@ -64,14 +64,14 @@ def open_handoff_ticket(conv: Conversation, reason: str, *, category: str = "gen
 
 
 def relay_customer_reply(conv: Conversation, message: Message, ticket: Ticket | None,
-                         author: User | None = None) -> None:
+                         author: User | None = None, summary: str = "") -> None:
     """The customer's message reaches the person who has (or will have) the chat: announced
     live, recorded on the ticket, and a pending or resolved ticket is open again, with that
     change in its audit trail. An unassigned ticket goes back to the queue, not to the bot."""
     db.session.flush()
     publish(conv.id, "message", message.to_dict(internal=True))  # the customer's reader drops the internals
     if ticket is not None:
-        record_event(ticket, author, "customer_reply", text=message.text)
+        record_event(ticket, author, "customer_reply", text=message.text or summary)  # summary: files sent
         if ticket.status in REOPENED_BY_REPLY:
             old, ticket.status, ticket.resolved_at = ticket.status, "open", None
             record_event(ticket, author, "status", old=old, new="open", by="customer_reply")

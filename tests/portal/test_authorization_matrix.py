@@ -39,7 +39,7 @@ class Endpoint:
     method: str
     path: str  # {number}, {conversation}, {canned}, {agent} are filled per target
     scope: str  # staff | ticket (a staff ticket endpoint) | manager | anyone | owner (the customer's own)
-    # | practice (a trainer's attempt: the caller's own, or a colleague's)
+    # | reader (a file in a chat: its customer, and staff who may see its ticket) | practice (a trainer's attempt: the caller's own, or a colleague's)
     ok: int  # the status when allowed
     body: dict | None = None
     form: bool = False  # an HTML form post (else JSON)
@@ -69,6 +69,12 @@ ENDPOINTS = [
     Endpoint("POST", "/api/agent/tickets/{number}/handback", "ticket", 200, changes=True),
     Endpoint("POST", "/api/agent/tickets/{number}/transfer", "ticket", 200, body={"team": "general"}, changes=True),
     Endpoint("GET", "/staff/tickets", "staff", 200),
+    # Attachments: without a file the allowed caller is told to choose one (400); the rest never get that far.
+    Endpoint("POST", "/api/agent/tickets/{number}/attachments", "ticket", 400, body={"text": "See attached."}),
+    Endpoint("POST", "/staff/tickets/{number}/attachments", "ticket", 400, body={"text": "See attached."}, form=True),
+    Endpoint("POST", "/tickets/{number}/attachments", "owner", 400, body={"text": "A photo."}, form=True),
+    Endpoint("GET", "/attachments/{attachment}", "reader", 200),
+    Endpoint("GET", "/attachments/{attachment}/preview", "reader", 200),
     Endpoint("GET", "/staff/tickets/{number}", "ticket", 200),
     Endpoint("POST", "/staff/tickets/{number}/status", "ticket", 303, body={"status": "pending"}, form=True,
              changes=True),
@@ -109,7 +115,7 @@ ENDPOINTS = [
 
 
 def targets(endpoint: Endpoint) -> tuple[str, ...]:
-    return {"ticket": ("team", "other_team"), "owner": ("own", "someone_elses"),
+    return {"ticket": ("team", "other_team"), "owner": ("own", "someone_elses"), "reader": ("own", "someone_elses"),
             "practice": ("own", "colleagues")}.get(endpoint.scope, ("none",))
 
 
@@ -128,6 +134,8 @@ def expected(endpoint: Endpoint, role: str, target: str) -> int | str:
         return endpoint.ok
     if endpoint.scope == "owner":
         return endpoint.ok if (role, target) == ("customer", "own") else 404
+    if endpoint.scope == "reader":  # both chats are the agent's team's (billing)
+        return endpoint.ok if role in ("agent", "supervisor", "admin") or (role, target) == ("customer", "own") else 404
     return endpoint.ok
 
 
@@ -167,11 +175,12 @@ def build_target(endpoint: Endpoint, target: str, ids: dict, role: str) -> dict:
         else:
             ticket = handoff(customer=user("customer"), category=category, conv_status="live",
                              assignee=user("agent" if team_ticket else "tom"))
-    elif endpoint.scope == "owner":
+    elif endpoint.scope in ("owner", "reader"):
         owner = user("customer" if target == "own" else "robin")
         ticket = handoff(customer=owner, category="billing", conv_status="live", assignee=user("agent"))
     else:
         ticket = None
+    attachment = photo_in(ticket.conversation) if endpoint.scope == "reader" else ""
     canned = CannedResponse(title="Thanks", body="Thanks, {customer_first_name}.")
     db.session.add(canned)
     db.session.commit()
@@ -180,7 +189,17 @@ def build_target(endpoint: Endpoint, target: str, ids: dict, role: str) -> dict:
     trainee = user("tom" if target == "colleagues" else role if role != "anonymous" else "agent")
     return {"number": ticket.number if ticket else "", "canned": canned.id,
             "conversation": ticket.conversation.public_id if ticket else "", "agent": ids["agent"],
-            "persona": persona.id, "attempt": training.start_attempt(trainee, persona).id}
+            "persona": persona.id, "attempt": training.start_attempt(trainee, persona).id, "attachment": attachment}
+
+
+def photo_in(conversation) -> str:
+    """A photo the customer sent in the chat (checked and stored as an upload is)."""
+    from portal.attachments.checks import check_file
+    from portal.attachments.services import attach_in_chat
+    from tests.portal.attachment_files import image_bytes
+
+    photo = check_file("damage.png", image_bytes("PNG"), 10_000_000, 10_000_000)
+    return attach_in_chat(conversation, [photo]).payload["attachments"][0]["id"]
 
 
 def snapshot() -> dict:

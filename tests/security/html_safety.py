@@ -44,6 +44,17 @@ TEXT_REGIONS = ("revision-text",)  # a <pre> of Markdown source
 CONTROL_CHARS = re.compile(r"[\x00-\x20\x7f]+")
 
 
+# The one image our templates emit: an attachment's preview, served by the authorised route
+# (portal/attachments), outside any member-text region, with nothing but these attributes.
+ATTACHMENT_PREVIEW = re.compile(r"^/attachments/[0-9a-f]{32}/preview$")
+PREVIEW_ATTRIBUTES = frozenset({"src", "alt", "loading", "class"})
+
+
+def _attachment_preview(tag: str, attrs: dict[str, str], region: str | None) -> bool:
+    return (tag == "img" and region is None and bool(ATTACHMENT_PREVIEW.match(attrs.get("src", "")))
+            and set(attrs) <= PREVIEW_ATTRIBUTES)
+
+
 def dangerous_url(value: str) -> bool:
     """A URL that would run code or load a smuggled document, however it is spelled.
 
@@ -161,7 +172,7 @@ class _Reader(HTMLParser):
                 problems.append(f"srcdoc on <{tag}>{where}")
             if name == "style":
                 problems.append(f"style attribute {value[:60]!r} on <{tag}>{where}")
-        if tag in NEVER_ELEMENTS:
+        if tag in NEVER_ELEMENTS and not _attachment_preview(tag, attrs, region):
             problems.append(f"<{tag}> element{where}")
         if tag == "meta" and (attrs.get("http-equiv") or "url=" in attrs.get("content", "").lower()):
             problems.append(f"<meta http-equiv={attrs.get('http-equiv')!r} content={attrs.get('content', '')[:60]!r}>")

@@ -56,6 +56,8 @@ ENDPOINTS = [
     Endpoint("GET", "/chat", "/chat", "public", 200),
     Endpoint("POST", "/api/chat/messages", "/api/chat/messages", "public", 201, body={"text": "Where is my parcel?"},
              changes=True),
+    # Without a file: "choose a file" (400) for anyone; the files themselves: tests/portal/test_attachment_routes.py.
+    Endpoint("POST", "/api/chat/attachments", "/api/chat/attachments", "public", 400, form={"text": "A photo."}),
     Endpoint("GET", "/api/chat/conversations/<public_id>", "/api/chat/conversations/{public_id}", "owner", 200),
     Endpoint("POST", "/api/chat/conversations/<public_id>/typing", "/api/chat/conversations/{public_id}/typing",
              "owner", 200, body={"typing": True}),

@@ -322,6 +322,7 @@
     if (m.sender === "customer" && m.frustration) head.appendChild(levelBadge(m.frustration.level));
     li.appendChild(head);
     if (m.text) li.appendChild(el("p", "tmsg-text", m.text));
+    if (window.CalmAttachments) CalmAttachments.render(li, m);
     (m.articles || []).forEach(function (a) { li.appendChild(el("p", "tmsg-extra", "Article: " + (a.title || a.url))); });
     if (m.buttons && m.buttons.length) {
       li.appendChild(el("p", "tmsg-extra", "Options: " + m.buttons.map(function (b) { return b.title; }).join(" · ")));
@@ -433,6 +434,7 @@
     [ui.resolve, ui.handback].forEach(function (b) { b.disabled = !canAct; });
     ui.handback.disabled = !canAct || !detail.conversation_id;
     ui.transfer.querySelector("button").disabled = !canAct;
+    if (window.CalmAttachments) CalmAttachments.ticketShown(root, detail, canAct);
     if (switching) {
       reply.value = "";
       ui.typing.textContent = "";
@@ -507,6 +509,9 @@
 
   ui.claim.addEventListener("click", function () { if (current) claimTicket(current.ticket, ui.claim); });
 
+  root.addEventListener("calm:attached", function (e) {  // attachments.js sent a file
+    if (current && current.ticket === e.detail.ticket) addMessage(e.detail.message, false);
+  });
   ui.composer.addEventListener("submit", function (e) {
     e.preventDefault();
     const text = reply.value.trim();

@@ -41,6 +41,7 @@
     const item = el("li", "msg msg-" + message.sender);
     if (message.sender === "agent" && message.author) item.appendChild(el("strong", "msg-author", message.author));
     if (message.text) item.appendChild(el("p", "msg-text", message.text));
+    if (window.CalmAttachments) CalmAttachments.render(item, message);
     (message.articles || []).forEach(function (a) {
       if (!Calm.localPath(a.url)) return;  // only our own pages, whatever the message says
       const link = el("a", "msg-article" + (a.type === "thread" ? " msg-thread" : ""),
@@ -257,6 +258,17 @@
     });
   }
 
+  // attachments.js sent files: the answer is like a sent message's.
+  root.addEventListener("calm:attached", function (e) {
+    const d = e.detail;
+    if (d.conversation_id && d.conversation_id !== conversationId) {
+      conversationId = d.conversation_id;
+      window.localStorage.setItem(KEY, conversationId);
+    }
+    render(d.message);
+    (d.replies || []).forEach(render);
+    setStatus(d.status);
+  });
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     const text = input.value;

@@ -1,0 +1,88 @@
+"""Attachments end to end: a customer sends a photo in the chat and the agent sees it in the
+console and on the ticket; the agent sends a PDF from the ticket page and the customer sees it
+on their ticket. Both survive a reload. Desktop and phone sizes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.accessibility import axe_violations
+from tests.e2e.test_portal_browser import log_in
+from tests.portal.attachment_files import PDF, jpeg_with_gps
+
+pytestmark = pytest.mark.e2e
+SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_photo_in_chat_and_pdf_on_the_ticket_reach_the_other_side(new_context, size):
+    customer = new_context().new_page()
+    customer.set_viewport_size(SIZES[size])
+    log_in(customer, "customer@example.com", "calm-customer-2026")
+    customer.goto("/chat")
+    chat = customer.locator("[data-chat]")
+    chat.locator("textarea").fill("My parcel arrived crushed")
+    chat.get_by_role("button", name="Send").click()
+    chat.get_by_role("button", name="Leave a message for our team").click()  # the assistant is down here
+    thanks = chat.locator(".msg-system").filter(has_text=re.compile(r"Ticket T-\d+"))
+    expect(thanks).to_have_count(1)
+    number = re.search(r"T-\d+", thanks.inner_text()).group(0)
+
+    agent = new_context().new_page()
+    agent.set_viewport_size(SIZES[size])
+    log_in(agent, "supervisor@example.com", "calm-supervisor-2026")
+    agent.goto(f"/agent#{number}")
+    console = agent.locator("[data-agent-console]")
+    console.locator("[data-claim]").click()
+    expect(console.locator("[data-ticket-state]")).to_contain_text("Live chat with")
+
+    # The customer's photo reaches the open console live, as a message does.
+    with customer.expect_file_chooser() as chooser:
+        chat.get_by_role("button", name="Attach a photo or PDF").click()
+    chooser.value.set_files({"name": "damage.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps()})
+    photo = chat.locator(".msg-customer img.attachment-thumb")
+    expect(photo).to_have_count(1)
+    expect(photo).to_have_attribute("alt", "damage.jpg")
+    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
+    seen = console.locator("[data-transcript] img.attachment-thumb")
+    expect(seen).to_have_count(1)
+    assert seen.evaluate("img => img.complete && img.naturalWidth > 0")
+
+    # The agent's PDF from the console reaches the customer's chat live.
+    with agent.expect_file_chooser() as chooser:
+        console.get_by_role("button", name="Attach a photo or PDF for the customer").click()
+    chooser.value.set_files({"name": "returns-label.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    expect(chat.locator(".msg-agent").get_by_role("link", name=re.compile("returns-label.pdf"))).to_be_visible()
+    assert axe_violations(customer, "[data-chat]") == []
+    assert axe_violations(agent) == []
+
+    customer.reload()  # both survive a reload, on each side
+    expect(customer.locator("[data-chat] img.attachment-thumb")).to_have_count(1)
+    expect(customer.locator("[data-chat]").get_by_role("link", name=re.compile("returns-label.pdf"))).to_be_visible()
+    agent.reload()
+    expect(console.locator("[data-transcript] img.attachment-thumb")).to_have_count(1)
+    expect(console.locator("[data-briefing]")).to_contain_text("Attachments")
+
+    agent.goto(f"/staff/tickets/{number}")
+    expect(agent.locator("#attachments-h")).to_be_visible()
+    agent.get_by_label("Attach a file").set_input_files(
+        {"name": "refund-confirmation.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    agent.get_by_role("button", name="Send file").click()
+    expect(agent.locator(".flash").first).to_contain_text(re.compile("File sent"))
+    serious = axe_violations(agent)
+    assert serious == [], serious
+
+    customer.goto(f"/tickets/{number}")
+    link = customer.get_by_role("link", name=re.compile("refund-confirmation.pdf"))
+    expect(link).to_be_visible()
+    expect(customer.locator("img.attachment-thumb")).to_have_count(1)  # the photo is on the ticket too
+    customer.reload()
+    expect(link).to_be_visible()
+    with customer.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "refund-confirmation.pdf"
+    serious = axe_violations(customer)
+    assert serious == [], serious

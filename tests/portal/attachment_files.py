@@ -1,0 +1,42 @@
+"""Files for the attachment tests: real images made with Pillow, a PDF, and hostile look-alikes."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import ExifTags, Image
+
+GPS = {1: "N", 2: (51.0, 30.0, 12.5), 3: "W", 4: (0.0, 7.0, 39.0)}
+
+
+def image_bytes(fmt: str = "PNG", size=(64, 48), color="teal", **save) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, fmt, **save)
+    return out.getvalue()
+
+
+def jpeg_with_gps() -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = "SpyCam Maker"  # Make
+    exif[0x9286] = "home address in a comment"  # UserComment
+    exif[ExifTags.IFD.GPSInfo] = GPS
+    return image_bytes("JPEG", exif=exif)
+
+
+def animated_gif() -> bytes:
+    frames = [Image.new("RGB", (20, 20), color) for color in ("red", "green", "blue")]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    return out.getvalue()
+
+
+PDF = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+       b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+       b"trailer << /Root 1 0 R >>\n%%EOF\n")
+PDF_WITH_SCRIPT = PDF.replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >>")
+HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="10" height="10"/></svg>'
+# A GIF header followed by script: a "GIFAR"-style polyglot that sniffers might take for HTML.
+POLYGLOT_GIF = b"GIF89a/*\x01\x00\x01\x00\x00\x00\x00;*/=1;alert(document.domain)//" + HTML
+# A real PNG with HTML appended after its end: valid as an image, carrying a page.
+PNG_WITH_HTML = image_bytes("PNG") + HTML
