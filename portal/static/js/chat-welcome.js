@@ -19,7 +19,7 @@
     }
 
     function render(data) {
-      const item = Calm.el("li", "msg msg-bot msg-welcome");
+      const item = Calm.el("li", "msg msg-welcome");  // not .msg-bot: the bot has not answered anything yet
       item.appendChild(Calm.el("p", "msg-text", data.greeting));
       const questions = (data.questions || []).slice(0, 3);
       if (questions.length) {
