@@ -304,5 +304,6 @@
   });
   root.addEventListener("chat:ask", function (e) { send(e.detail.text, e.detail.label); });
   window.addEventListener("pagehide", stopLive);  // free the stream now, not when the server notices
+  window.addEventListener("pageshow", function (e) { if (e.persisted) restore(); });  // back from the cache
   restore();
 })();
