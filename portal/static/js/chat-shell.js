@@ -78,7 +78,11 @@
     }
 
     function soundOn() { return read("localStorage", SOUND_KEY) === "on"; }
-    function showSound() { if (soundButton) soundButton.setAttribute("aria-pressed", String(soundOn())); }
+    function showSound() {
+      if (!soundButton) return;
+      soundButton.setAttribute("aria-pressed", String(soundOn()));
+      soundButton.title = "Sound for new messages: " + (soundOn() ? "on" : "off");
+    }
 
     root.addEventListener("chat:message", function (e) {
       const message = e.detail.message;
