@@ -177,6 +177,14 @@ def test_an_agents_message_on_another_page_shows_an_unread_badge_within_two_seco
     expect(page.locator(".chat-widget .chat-head [data-chat-name]")).to_have_text("Alex")
     expect(badge).to_be_hidden()
 
+    # A message written while the customer was away from the site is unread when they come back.
+    page.keyboard.press("Escape")
+    page.goto("about:blank")
+    post(f"/api/agent/tickets/{number}/messages", {"text": "Done: the refund is on its way."})
+    page.goto("/kb/")
+    expect(badge).to_have_text(re.compile(r"^1 unread message$"))
+    assert page.title() == f"(1) {title}"
+
 
 def test_the_widget_resumes_open_with_its_history_on_the_next_page(page, size):
     widget = open_widget(page)
