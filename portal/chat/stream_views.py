@@ -1,9 +1,11 @@
-"""The customer's side of live delivery: events for their own conversation, and typing."""
+"""The customer's side of live delivery: events for their own conversation, typing, and the
+widget's welcome (greeting and suggested questions)."""
 
-from flask import jsonify
+from flask import jsonify, request
 
 from portal.chat import bp
-from portal.chat.services import find_conversation
+from portal.chat.services import ChatError, find_conversation
+from portal.chat.welcome import WelcomeError, parse_page, welcome
 from portal.events.streams import event_response, last_event_id
 from portal.handoff.messages import typing
 from portal.visitor import current_owner
@@ -23,3 +25,13 @@ def customer_typing(public_id: str):
     if conv.status == "live":
         typing(conv, "customer")
     return jsonify({"ok": True})
+
+
+@bp.route("/api/chat/welcome")
+def customer_welcome():
+    """The widget's greeting, its assistant's identity and suggested questions for a page."""
+    try:
+        page = parse_page(request.args.get("page"))
+    except WelcomeError as exc:
+        raise ChatError(str(exc)) from None
+    return jsonify(welcome(page))

@@ -44,6 +44,8 @@ class Article(db.Model):
     source_path: Mapped[str] = mapped_column(sa.String(300), default="")
     checksum: Mapped[str] = mapped_column(sa.String(64), default="")
     published: Mapped[bool] = mapped_column(default=True)
+    # Page views, added up in batches (kb.reads): the chat widget suggests the most-read articles.
+    read_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # A draft promoted from a community answer: which thread, who drafted it, who published it.
     source_thread_id: Mapped[int | None] = mapped_column(sa.ForeignKey("forum_threads.id", ondelete="SET NULL"),
                                                          index=True)

@@ -9,6 +9,7 @@ from portal.inputs import page_number
 from portal.kb import bp
 from portal.kb.forms import VoteForm
 from portal.kb.models import Article, Category
+from portal.kb.reads import count_read
 from portal.kb.services import (
     article_page,
     categories_with_counts,
@@ -53,6 +54,7 @@ def _voter():
 @bp.route("/kb/<slug>")
 def article(slug: str):
     art = article_page(slug) or abort(404)
+    count_read(art.id)
     user_id, visitor = (current_user.id, None) if current_user.is_authenticated else (None, visitor_id(create=False))
     return render_template(
         "kb/article.html", article=art, form=VoteForm(),

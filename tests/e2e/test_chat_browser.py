@@ -20,7 +20,7 @@ def test_widget_keeps_the_message_and_leaves_it_for_the_team_when_the_assistant_
     expect(widget.locator(".msg-system").first).to_contain_text("not available")
     expect(widget.get_by_role("link", name="Search help articles")).to_be_visible()
     widget.get_by_role("button", name="Leave a message for our team").click()
-    expect(widget.locator(".msg-system").last).to_contain_text("Ticket T-")
+    expect(widget.locator(".msg-system").last).to_contain_text("as ticket T-")
 
     # The conversation survives a reload: the widget restores it from the server.
     page.reload()

@@ -22,7 +22,7 @@ def leave_a_message(page) -> str:
     chat.locator("textarea").fill("I was charged twice for BN-1048231 and nobody answers!!")
     chat.get_by_role("button", name="Send").click()
     chat.get_by_role("button", name="Leave a message for our team").click()
-    expect(chat.locator(".msg-system").last).to_contain_text("Ticket T-")
+    expect(chat.locator(".msg-system").last).to_contain_text("as ticket T-")
     return re.search(r"T-[A-Z0-9-]+", chat.locator(".msg-system").last.inner_text()).group(0).rstrip(".")
 
 

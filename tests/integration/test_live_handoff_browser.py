@@ -122,7 +122,7 @@ def test_an_angry_customer_is_handed_to_an_agent_chats_live_and_rates_the_help(n
     expect(widget.locator(".msg-system", has_text="Alex from support has joined")).to_be_visible()
     first = widget.locator(".msg-agent").first
     expect(first).to_contain_text("charged twice")
-    expect(first.locator(".msg-author")).to_have_text("Alex")
+    expect(first.locator(".msg-name")).to_have_text("Alex")
     expect(widget.locator(".chat-status")).to_have_text("You're chatting with Alex.")
 
     # A suggested reply goes into the composer for editing; it is never sent by itself.

@@ -45,6 +45,7 @@ SANCTION = "/moderation/users/<int:user_id>/<any(warn, suspend, ban):kind>"
 ENDPOINTS = [
     Endpoint("GET", "/", "/", "public", 200),
     Endpoint("GET", "/healthz", "/healthz", "public", 200),
+    Endpoint("GET", "/favicon.ico", "/favicon.ico", "public", 200),
     Endpoint("GET", "/kb/", "/kb/", "public", 200),
     Endpoint("GET", "/kb/category/<slug>", "/kb/category/{kb_category}", "public", 200),
     Endpoint("GET", "/kb/<slug>", "/kb/{article_slug}", "public", 200),
@@ -54,6 +55,7 @@ ENDPOINTS = [
     Endpoint("GET", "/api/search", "/api/search?q=refund", "public", 200),
     Endpoint("GET", "/api/search/suggest", "/api/search/suggest?q=ref", "public", 200),
     Endpoint("GET", "/chat", "/chat", "public", 200),
+    Endpoint("GET", "/api/chat/welcome", "/api/chat/welcome?page=/kb/{article_slug}", "public", 200),
     Endpoint("POST", "/api/chat/messages", "/api/chat/messages", "public", 201, body={"text": "Where is my parcel?"},
              changes=True),
     # Without a file: "choose a file" (400) for anyone; the files themselves: tests/portal/test_attachment_routes.py.

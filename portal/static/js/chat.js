@@ -1,4 +1,8 @@
-// Calmline chat: the widget on every page and the full page at /chat. Plain JS, no CDN.
+// Calmline chat: the conversation in the widget on every customer page and at /chat. Plain JS,
+// no CDN. The other chat modules (chat-shell.js, chat-people.js, chat-welcome.js) load first and
+// listen on the panel: chat:message {message, node, fresh} for each message shown, chat:history
+// {messages} once the conversation is restored, chat:status {status, agent}; they ask a question
+// with chat:ask {text, label}.
 (function () {
   "use strict";
   const root = document.querySelector("[data-chat]");
@@ -7,7 +11,6 @@
   const form = root.querySelector(".chat-form");
   const input = form.querySelector("textarea");
   const status = root.querySelector(".chat-status");
-  const toggle = document.querySelector("[data-chat-toggle]");
   const el = Calm.el, api = Calm.api;
   const KEY = "calmline.conversation";
   let conversationId = window.localStorage.getItem(KEY);
@@ -33,13 +36,18 @@
   typingNote.hidden = true;
   status.before(typingNote);
 
-  function render(message) {
+  function tell(name, detail) {
+    // Bubbles, so modules outside the panel (contact.js) can follow from the document.
+    root.dispatchEvent(new CustomEvent("chat:" + name, { detail: detail, bubbles: true }));
+  }
+
+  // fresh: it arrived now (a reply or a live event), not replayed from the history.
+  function render(message, fresh) {
     if (message.id !== undefined) {
       if (seen.has(message.id)) return null;
       seen.add(message.id);
     }
     const item = el("li", "msg msg-" + message.sender);
-    if (message.sender === "agent" && message.author) item.appendChild(el("strong", "msg-author", message.author));
     if (message.text) item.appendChild(el("p", "msg-text", message.text));
     if (window.CalmAttachments) CalmAttachments.render(item, message);
     (message.articles || []).forEach(function (a) {
@@ -61,8 +69,23 @@
     }
     if (message.custom && message.custom.assistant_unavailable) item.appendChild(fallbackOffers());
     log.appendChild(item);
+    if (message.sender === "customer") markAnswered(item, message.text);
     log.scrollTop = log.scrollHeight;
+    tell("message", { message: message, node: item, fresh: fresh !== false });
     return item;
+  }
+
+  // Buttons the customer has answered (suggestions, ratings) stay on screen, read-only, with
+  // the one they chose marked; after a reload too, since the history replays the same way.
+  function markAnswered(answer, text) {
+    log.querySelectorAll(".msg-buttons:not(.answered)").forEach(function (row) {
+      if (!(row.compareDocumentPosition(answer) & Node.DOCUMENT_POSITION_FOLLOWING)) return;
+      row.classList.add("answered");
+      row.querySelectorAll("button").forEach(function (button) {
+        button.disabled = true;
+        if (button.textContent === text) { button.classList.add("chosen"); button.setAttribute("aria-pressed", "true"); }
+      });
+    });
   }
 
   function fallbackOffers() {
@@ -96,7 +119,7 @@
       conversationId = res.data.conversation_id;
       window.localStorage.setItem(KEY, conversationId);
       if (res.data.message) claimPending(res.data.message, mine);
-      res.data.replies.forEach(render);
+      res.data.replies.forEach(function (m) { render(m, true); });
       status.textContent = res.data.assistant_available ? "" : "Our assistant is unavailable; your message is saved.";
       setStatus(res.data.status);
       unsent = null;
@@ -133,9 +156,7 @@
     if (!next) return;
     chatStatus = next;
     if (name) agentName = name;
-    // For the modules beside the widget (contact.js asks a visitor for an email at handoff).
-    root.dispatchEvent(new CustomEvent("calmline:chat-status", { bubbles: true,
-                                                                 detail: { conversationId: conversationId, status: next } }));
+    tell("status", { status: next, agent: agentName, conversationId: conversationId });
     if (LIVE_STATES.indexOf(next) >= 0) {
       clearTimeout(stopTimer);
       stopTimer = null;
@@ -201,7 +222,7 @@
         try { handleEvent(JSON.parse(e.data), false); } catch (err) { /* a malformed event is skipped */ }
       });
     });
-    es.addEventListener("open", function () { sourceErrors = 0; });
+    es.addEventListener("open", function () { sourceErrors = 0; root.dataset.live = "stream"; });
     es.addEventListener("error", function () {
       // Streams end every so often and the browser reconnects (Last-Event-ID); only
       // repeated failures switch to polling.
@@ -214,6 +235,7 @@
   }
 
   function poll(url) {
+    root.dataset.live = "poll";
     const step = function () {
       if (!following) return;
       api(url + "?after=" + lastEventId).then(function (res) {
@@ -227,6 +249,7 @@
 
   function stopLive() {
     following = false;
+    delete root.dataset.live;
     clearTimeout(stopTimer);
     stopTimer = null;
     if (source) { source.close(); source = null; }
@@ -238,24 +261,31 @@
     if (!conversationId) return;
     api("/api/chat/conversations/" + conversationId + "/leave-message", {}).then(function (res) {
       if (res.ok) {
-        render({ sender: "system", text: "Thanks. Ticket " + res.data.ticket_number + " is with our team; a person will reply here." });
+        restore();  // the note with the ticket number, as stored: the same after a reload
         setStatus("handoff");  // the chat waits in the team's queue: follow it, so the reply does arrive here
       } else status.textContent = (res.data.error && res.data.error.message) || "Could not leave the message.";
     });
   }
 
+  // On every page: the conversation as it was (history, who has it), followed live while a
+  // person has it, so what they write shows up, or is counted as unread, on whichever page.
   function restore() {
-    if (!conversationId) return;
+    if (!conversationId) { tell("history", { messages: [] }); return; }
     api("/api/chat/conversations/" + conversationId).then(function (res) {
-      if (!res.ok) { window.localStorage.removeItem(KEY); conversationId = null; return; }
+      if (!res.ok) {
+        if (res.status === 404) { window.localStorage.removeItem(KEY); conversationId = null; }
+        tell("history", { messages: [] });
+        return;
+      }
       log.replaceChildren();
       seen.clear();
-      res.data.messages.forEach(render);
+      res.data.messages.forEach(function (m) { render(m, false); });
+      tell("history", { messages: res.data.messages });
       if (LIVE_STATES.indexOf(res.data.status) >= 0) {
         const agent = res.data.messages.filter(function (m) { return m.sender === "agent" && m.author; }).pop();
         setStatus(res.data.status, agent ? agent.author : "");
       }
-    });
+    }).catch(function () { tell("history", { messages: [] }); });
   }
 
   // attachments.js sent files: the answer is like a sent message's.
@@ -285,14 +315,8 @@
     lastTypingSent = now;
     api("/api/chat/conversations/" + conversationId + "/typing", {}).catch(function () {});
   });
-  if (toggle) {
-    toggle.addEventListener("click", function () {
-      const open = root.hidden;
-      root.hidden = !open;
-      toggle.setAttribute("aria-expanded", String(open));
-      if (open) { restore(); input.focus(); }
-    });
-  } else {
-    restore();
-  }
+  root.addEventListener("chat:ask", function (e) { send(e.detail.text, e.detail.label); });
+  window.addEventListener("pagehide", stopLive);  // free the stream now, not when the server notices
+  window.addEventListener("pageshow", function (e) { if (e.persisted) restore(); });  // back from the cache
+  restore();
 })();

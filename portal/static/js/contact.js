@@ -1,6 +1,6 @@
 // Contact at handoff: a visitor without an account, handed to a person, is asked once for an
 // email address so the reply reaches them after they leave (optional: Skip). chat.js tells us
-// about the chat's state with a "calmline:chat-status" event; the server says whether to ask
+// about the chat's state with a "chat:status" event; the server says whether to ask
 // (GET /api/chat/conversations/<id>/contact), so an answer or a skip survives a reload.
 (function () {
   "use strict";
@@ -95,7 +95,7 @@
     if (!root.hidden && root.contains(document.activeElement)) input.focus();
   }
 
-  document.addEventListener("calmline:chat-status", function (e) {
+  document.addEventListener("chat:status", function (e) {
     const root = e.target.closest && e.target.closest("[data-chat]");
     const detail = e.detail || {};
     if (!root || !detail.conversationId || LIVE_STATES.indexOf(detail.status) < 0) return;
