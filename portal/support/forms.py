@@ -49,7 +49,7 @@ class TicketFilterForm(Form):
     team = SelectField("Team", default="")
     assignee = SelectField("Assignee", default="")
     breached = BooleanField("SLA breached only")
-    q = StringField("Search", default="", filters=[lambda v: (v or "").strip()],
+    q = StringField("Search tickets", default="", filters=[lambda v: (v or "").strip()],
                     validators=[Length(max=MAX_QUERY, message=f"Search for at most {MAX_QUERY} characters."),
                                 Regexp(r"^[^\x00-\x1f\x7f]*\Z", message="Search for plain text.")])
 
