@@ -178,6 +178,7 @@ def test_transfer_by_name_shows_who_is_available(open_page):
     alex = console_as(open_page(), AGENT, "available")
     alex.get_by_role("button", name=f"Claim {number}").click()
     expect(alex.locator("[data-ticket-state]")).to_have_text("Live chat with Alex.")
+    expect(alex.locator("[data-ticket-meta]")).to_contain_text(re.compile(r"SLA due \d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d$"))
     person = alex.get_by_label("or a person")
     expect(person.locator("option", has_text="Sam Supervisor (available)")).to_have_count(1)
     assert "Alex Agent" not in person.inner_text()  # not yourself
@@ -242,3 +243,20 @@ def test_axe_finds_nothing_serious_on_the_console_the_list_and_a_ticket(open_pag
     assert axe_violations(page) == []
     page.goto(f"/staff/tickets/{number}")
     assert axe_violations(page) == []
+
+
+def test_the_customers_ticket_pages_show_dates_in_their_own_time(open_page):
+    page = open_page(timezone_id="Asia/Kolkata")  # UTC+05:30: a local time is never the server's
+    log_in(page, "customer@example.com", "calm-customer-2026")
+    _, number = hand_off(page, "I was charged twice on my card")
+    page.goto("/tickets")
+    row = page.locator("tr", has_text=number)
+    when = row.locator("time[data-local-time]")
+    local = datetime.fromisoformat(when.get_attribute("datetime").replace("Z", "+00:00")).astimezone(
+        ZoneInfo("Asia/Kolkata"))
+    expect(when).to_have_text(f"{local.day} {local:%b %Y, %H:%M}")
+    row.get_by_role("link").first.click()
+    opened = page.locator(".ticket-meta time[data-local-time]")
+    local = datetime.fromisoformat(opened.get_attribute("datetime").replace("Z", "+00:00")).astimezone(
+        ZoneInfo("Asia/Kolkata"))
+    expect(opened).to_have_text(f"{local.day} {local:%b %Y, %H:%M}")
