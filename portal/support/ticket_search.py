@@ -25,7 +25,7 @@ def desk_order() -> tuple:
 
 
 def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
     return f"%{escaped}%"
 
 
@@ -39,6 +39,6 @@ def search(query, q: str):
     query = query.outerjoin(customer, customer.id == Ticket.customer_id)
     for word in words:
         pattern = _like(word)
-        query = query.where(sa.or_(*(column.ilike(pattern, escape="\\") for column in (
+        query = query.where(sa.or_(*(column.ilike(pattern, escape="!") for column in (
             Ticket.number, Ticket.subject, Ticket.contact_email, customer.name, customer.email, order_number))))
     return query

@@ -68,6 +68,7 @@ def test_search_finds_a_ticket_by_number_customer_name_email_and_order(desk, peo
     assert found("vis.itor@") == {visitor}  # a visitor's contact email
     assert found("BN-1048231") == {casey, robin}  # the order both chats named
     assert found("100%_") == set()  # wildcards are literal
+    assert found("a!%") == set() and found("\\") == set() and found("T-%") == set()  # and the escape too
     assert found("casey", priority="urgent") == set()  # combined with the filters
     assert found("casey", priority=db_priority(desk, casey)) == {casey}
     assert found("   ") == {casey, robin, visitor}  # blank: no search
