@@ -138,9 +138,11 @@ SPY = """
 (() => {
   const Real = window.Notification;
   window.__notified = [];
+  window.__asked = 0;
   if (!Real) return;
   window.Notification = class extends Real {
     constructor(title, options) { window.__notified.push({title, body: options && options.body}); super(title, options); }
+    static requestPermission(callback) { window.__asked += 1; return Real.requestPermission(callback); }
   };
 })();
 """
@@ -149,25 +151,28 @@ SPY = """
 def test_desktop_notifications_are_asked_with_a_button_and_shown_for_a_new_handoff(open_page):
     page = open_page()
     page.context.add_init_script(SPY)
-    asked = []
     console = console_as(page, AGENT, "available")
     button = console.get_by_role("button", name="Turn on desktop notifications")
-    expect(button).to_be_visible()  # nothing asked on page load
+    expect(button).to_be_visible()
+    assert page.evaluate("window.__asked") == 0  # nothing asked on page load
     assert page.evaluate("Notification.permission") != "granted"
     page.context.grant_permissions(["notifications"])
-    page.evaluate("() => { const ask = Notification.requestPermission; "
-                  "Notification.requestPermission = (cb) => { window.__asked = true; return ask.call(Notification, cb); }; }")
     button.click()
     expect(console.locator("[data-notify-state]")).to_have_text("Desktop notifications are on.")
     expect(button).to_be_hidden()
-    asked.append(page.evaluate("window.__asked === true"))
-    assert asked == [True]
+    assert page.evaluate("window.__asked") == 1
 
     _, number = hand_off(open_page(), "I was charged twice, it's urgent")
     expect(console.locator("[data-banner]")).to_contain_text(number)  # the banner stays
     page.wait_for_function("n => window.__notified.some(x => x.body.includes(n))", arg=number)
     [shown] = [n for n in page.evaluate("window.__notified") if number in n["body"]]
     assert shown["title"] == "New handoff waiting"
+
+    set_status(console, "offline")  # offline: the banner still shows, the desktop stays quiet
+    _, later = hand_off(open_page(), "Charged twice, second try")
+    expect(console.locator("[data-banner]")).to_contain_text(later)
+    assert not [n for n in page.evaluate("window.__notified") if later in n["body"]]
+    set_status(console, "available")
 
 
 def test_transfer_by_name_shows_who_is_available(open_page):
