@@ -302,7 +302,8 @@
   function renderEarlier(detail) {
     ui.earlier.replaceChildren();
     (detail.earlier_tickets || []).forEach(function (t) {
-      ui.earlier.appendChild(el("li", null, t.ticket + " · " + t.status + " · " + t.subject));
+      ui.earlier.appendChild(el("li", null, [t.ticket, t.status, CalmTime.format(t.created_at), t.subject]
+        .filter(Boolean).join(" · ")));
     });
     if (!ui.earlier.children.length) ui.earlier.appendChild(el("li", "agent-meta", "None."));
   }
