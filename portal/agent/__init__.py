@@ -6,6 +6,6 @@ bp = Blueprint("agent", __name__)
 
 
 def init_app(app) -> None:
-    from portal.agent import views  # noqa: F401  (routes)
+    from portal.agent import inbox_views, views  # noqa: F401  (routes)
 
     app.register_blueprint(bp)

@@ -13,7 +13,7 @@ from portal.conversations.models import Conversation
 from portal.events.feed import latest_event_id
 from portal.events.streams import event_response, last_event_id
 from portal.extensions import db
-from portal.handoff.availability import agents_online, touch_presence
+from portal.handoff.availability import agents_available, my_availability, touch_presence
 from portal.handoff.messages import typing
 from portal.tickets.models import Ticket
 
@@ -46,7 +46,8 @@ def queue():
     return jsonify({
         "queue": [svc.queue_item(t) for t in svc.queue(current_user)],
         "mine": [svc.queue_item(t) for t in svc.my_conversations(current_user)],
-        "agents_online": agents_online(None),
+        "agents_available": agents_available(None),
+        "availability": my_availability(current_user),
         "last_event_id": latest_event_id(),
     })
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from portal.chat.services import MAX_MESSAGE_CHARS
 from portal.forms import Form
+from portal.support.ticket_search import MAX_QUERY
 from portal.tickets.models import PRIORITIES, TICKET_STATUSES
 
 PLACEHOLDERS = ("customer_first_name", "ticket_number", "agent_name", "order_number")
@@ -48,6 +49,9 @@ class TicketFilterForm(Form):
     team = SelectField("Team", default="")
     assignee = SelectField("Assignee", default="")
     breached = BooleanField("SLA breached only")
+    q = StringField("Search tickets", default="", filters=[lambda v: (v or "").strip()],
+                    validators=[Length(max=MAX_QUERY, message=f"Search for at most {MAX_QUERY} characters."),
+                                Regexp(r"^[^\x00-\x1f\x7f]*\Z", message="Search for plain text.")])
 
 
 class StatusForm(Form):

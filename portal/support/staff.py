@@ -23,6 +23,7 @@ from portal.errors import Conflict, Forbidden
 from portal.extensions import db
 from portal.handoff import lifecycle
 from portal.handoff.tickets import record_event
+from portal.support import ticket_search
 from portal.tickets.models import PRIORITIES, STATUS_FLOW, TICKET_STATUSES, CannedResponse, Team, Ticket, TicketEvent
 from portal.tickets.services import TicketError, queue_changed
 
@@ -50,11 +51,12 @@ class TicketFilters:
     team: str = ""  # a team's slug
     assignee: str = ""  # a user id, "me" or "none"
     breached: bool = False
+    q: str = ""  # search: ticket number, customer, email, order number (ticket_search)
 
     def as_args(self) -> dict:
         """For links that keep the filters (pagination)."""
         args = {"status": self.status, "priority": self.priority, "team": self.team, "assignee": self.assignee,
-                "breached": "1" if self.breached else ""}
+                "breached": "1" if self.breached else "", "q": self.q}
         return {k: v for k, v in args.items() if v}
 
 
@@ -94,7 +96,9 @@ def ticket_page(user: User, filters: TicketFilters, page: int = 1) -> Pagination
         query = query.where(Ticket.assignee_id == int(filters.assignee))
     if filters.breached:
         query = query.where(breached_clause(utcnow()))
-    query = query.order_by(last_activity_subquery().desc(), Ticket.id.desc())
+    if filters.q:
+        query = ticket_search.search(query, filters.q)
+    query = query.order_by(*ticket_search.desk_order())
     return db.paginate(query, page=max(1, page), per_page=PER_PAGE, error_out=False)
 
 

@@ -52,7 +52,7 @@ def staff_tickets():
         return render_template("support/staff_tickets.html", form=form, tickets=None, filters=None), 400
     filters = staff.TicketFilters(status=form.status.data or "", priority=form.priority.data or "",
                                   team=form.team.data or "", assignee=form.assignee.data or "",
-                                  breached=bool(form.breached.data))
+                                  breached=bool(form.breached.data), q=form.q.data or "")
     tickets = staff.ticket_page(current_user, filters, page=page_number())
     return render_template("support/staff_tickets.html", form=form, tickets=tickets, filters=filters,
                            updated=staff.last_activity(tickets.items))

@@ -143,9 +143,11 @@ class CannedResponse(db.Model):
 
 
 class AgentPresence(db.Model):
-    """When an agent's console last checked in; online means within PRESENCE_SECONDS."""
+    """When an agent's console last checked in (open means within PRESENCE_SECONDS), and the
+    availability they chose there: available, away or offline (None: never chosen)."""
 
     __tablename__ = "agent_presence"
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    availability: Mapped[str | None] = mapped_column(sa.String(16))

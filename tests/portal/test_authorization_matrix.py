@@ -59,6 +59,8 @@ ENDPOINTS = [
     Endpoint("GET", "/api/agent/queue", "staff", 200),
     Endpoint("GET", "/api/agent/queue/events", "staff", 200),
     Endpoint("POST", "/api/agent/presence", "staff", 200, changes=True),
+    Endpoint("POST", "/api/agent/availability", "staff", 200, body={"status": "away"}, changes=True),
+    Endpoint("GET", "/api/agent/people", "staff", 200),
     Endpoint("GET", "/api/agent/tickets/{number}", "ticket", 200),
     Endpoint("GET", "/api/agent/tickets/{number}/events", "ticket", 200),
     Endpoint("POST", "/api/agent/tickets/{number}/claim", "ticket", 200, ticket="waiting", changes=True),
@@ -212,6 +214,7 @@ def snapshot() -> dict:
                                 for c in db.session.scalars(sa.select(Conversation))),
         "canned": sorted((c.id, c.title, c.body) for c in db.session.scalars(sa.select(CannedResponse))),
         "attempts": sorted((a.id, a.outcome, a.mood) for a in db.session.scalars(sa.select(Attempt))),
+        "availability": sorted((p.user_id, p.availability) for p in db.session.scalars(sa.select(AgentPresence))),
         "counts": {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
                    for model in (TicketEvent, Message, ChatEvent, AgentPresence, Persona, AttemptTurn)},
     }

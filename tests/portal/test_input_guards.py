@@ -177,7 +177,7 @@ def test_deep_json_is_a_400_on_every_json_post_route(world, depth):
     readers = {"/api/chat/messages", "/api/chat/conversations/<public_id>/leave-message",
                "/api/agent/tickets/<number>/messages", "/api/agent/tickets/<number>/notes",
                "/api/agent/tickets/<number>/transfer", "/api/bot/handoffs", "/api/bot/satisfaction",
-               "/api/forum/deflections"}
+               "/api/forum/deflections", "/api/agent/availability"}
     assert readers <= refused
 
 

@@ -132,16 +132,6 @@ def test_the_list_pages_by_25_and_keeps_the_filters(desk, people):
     assert rows(sue.get("/staff/tickets?team=billing&page=99").get_data(as_text=True)) == []
 
 
-def test_the_list_is_newest_activity_first(desk, people):
-    older = make(desk, category="billing")
-    newer = make(desk, category="billing")
-    sue = as_user(desk, "sue@example.com")
-    assert rows(sue.get("/staff/tickets").get_data(as_text=True)) == [newer, older]
-    token = page_token(sue)
-    sue.post(f"/staff/tickets/{older}/notes", data={"note": "Checked the payment log.", "csrf_token": token})
-    assert rows(sue.get("/staff/tickets").get_data(as_text=True)) == [older, newer]
-
-
 # ---- one ticket ------------------------------------------------------------------------------
 
 def test_the_ticket_page_shows_briefing_sla_and_one_ordered_timeline(desk, people):

@@ -98,6 +98,8 @@
     ui.banner.textContent = "New handoff: " + numbers.join(", ");
     ui.banner.hidden = false;
     beep();
+    // agent-inbox.js shows the desktop notification, when the agent has allowed them.
+    document.dispatchEvent(new CustomEvent("calm:handoff", { detail: { numbers: numbers } }));
     clearTimeout(bannerTimer);
     bannerTimer = setTimeout(function () { ui.banner.hidden = true; }, 15000);
   }
@@ -160,7 +162,8 @@
       ui.mine.appendChild(row.li);
     });
     ui.mineEmpty.hidden = data.mine.length > 0;
-    ui.online.textContent = data.agents_online === 1 ? "1 agent" : data.agents_online + " agents";
+    ui.online.textContent = data.agents_available === 1 ? "1 agent" : data.agents_available + " agents";
+    document.dispatchEvent(new CustomEvent("calm:queue", { detail: data }));
     tickWaits();
     if (fresh.length) announce(fresh);
   }
@@ -299,7 +302,8 @@
   function renderEarlier(detail) {
     ui.earlier.replaceChildren();
     (detail.earlier_tickets || []).forEach(function (t) {
-      ui.earlier.appendChild(el("li", null, t.ticket + " · " + t.status + " · " + t.subject));
+      ui.earlier.appendChild(el("li", null, [t.ticket, t.status, CalmTime.format(t.created_at), t.subject]
+        .filter(Boolean).join(" · ")));
     });
     if (!ui.earlier.children.length) ui.earlier.appendChild(el("li", "agent-meta", "None."));
   }
@@ -409,7 +413,7 @@
     ui.ticket.hidden = false;
     ui.title.textContent = detail.ticket + " · " + detail.customer;
     ui.meta.textContent = [detail.priority + " priority", detail.team ? "team " + detail.team : "",
-                           detail.sla_breached ? "SLA breached" : "SLA due " + new Date(detail.sla_due_at).toLocaleString()]
+                           detail.sla_breached ? "SLA breached" : "SLA due " + CalmTime.format(detail.sla_due_at)]
       .filter(Boolean).join(" · ");
     ui.state.textContent = stateText(detail);
     const claimable = !detail.assignee && detail.status === "open";
@@ -561,7 +565,7 @@
     e.preventDefault();
     const team = ui.transferTeam.value;
     const agent = parseInt(ui.transferAgent.value, 10);
-    if (!team && !agent) { showError("Choose a team or enter an agent's id."); return; }
+    if (!team && !agent) { showError("Choose a team or a person."); return; }
     ticketAction("transfer", agent ? { agent: agent } : { team: team }, function (detail) {
       ui.transferTeam.value = "";
       ui.transferAgent.value = "";
