@@ -16,6 +16,7 @@ from PIL import Image, ImageOps
 from portal.errors import DomainError
 
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+ANIMATED = ("GIF", "WEBP")  # kept with all their frames, so every frame counts towards the pixel limit
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif",
               "application/pdf": ".pdf"}
 PDF_HEADERS = (b"%PDF-1.", b"%PDF-2.")
@@ -103,8 +104,10 @@ def _image(name: str, data: bytes, max_pixels: int) -> CheckedFile:
             with Image.open(io.BytesIO(data)) as probe:
                 if probe.format not in IMAGE_TYPES:
                     raise refused
-                if probe.width * probe.height > max_pixels:
-                    raise TooLarge(f"“{name}” has too many pixels ({probe.width}×{probe.height}).")
+                frames = probe.n_frames if probe.format in ANIMATED else 1  # read from headers, cheap
+                if probe.width * probe.height * frames > max_pixels:
+                    raise TooLarge(f"“{name}” has too many pixels ({probe.width}×{probe.height}"
+                                   + (f", {frames} frames" if frames > 1 else "") + ").")
                 probe.verify()
             image = Image.open(io.BytesIO(data))
             image.load()
@@ -123,7 +126,7 @@ def _image(name: str, data: bytes, max_pixels: int) -> CheckedFile:
 
 def _reencoded(image: Image.Image, fmt: str) -> bytes:
     out = io.BytesIO()
-    animated = getattr(image, "n_frames", 1) > 1 and fmt in ("GIF", "WEBP")
+    animated = getattr(image, "n_frames", 1) > 1 and fmt in ANIMATED
     if fmt == "JPEG":
         upright = ImageOps.exif_transpose(image)  # turn it as the camera meant, then drop the tag
         upright.info = {}

@@ -40,3 +40,15 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="1
 POLYGLOT_GIF = b"GIF89a/*\x01\x00\x01\x00\x00\x00\x00;*/=1;alert(document.domain)//" + HTML
 # A real PNG with HTML appended after its end: valid as an image, carrying a page.
 PNG_WITH_HTML = image_bytes("PNG") + HTML
+
+
+def gif_frame_bomb(size=(400, 400), frames=100) -> bytes:
+    """A few kilobytes that are `frames` full-size pictures: each frame is a 1x1 patch, which
+    Pillow composites onto the whole canvas (decoding and re-encoding every one)."""
+    out = io.BytesIO()
+    Image.new("P", size, 0).save(out, "GIF")
+    head = out.getvalue()[:-1]  # without the trailer (";")
+    patch = (b"\x21\xf9\x04\x00\x00\x00\x00\x00"  # graphic control: no delay
+             b"\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00"  # a 1x1 frame at 0,0
+             b"\x02\x02\x44\x01\x00")  # its one pixel
+    return head + patch * frames + b";"

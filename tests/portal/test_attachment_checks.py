@@ -23,6 +23,7 @@ from tests.portal.attachment_files import (
     POLYGLOT_GIF,
     SVG,
     animated_gif,
+    gif_frame_bomb,
     image_bytes,
     jpeg_with_gps,
 )
@@ -86,6 +87,15 @@ def test_empty_and_oversized_files_are_refused():
     assert big.value.status == 413
     with pytest.raises(TooLarge):  # a small file that decodes to a huge picture (a decompression bomb)
         check(image_bytes("PNG", size=(4000, 4000)), max_pixels=1_000_000)
+
+
+def test_an_animation_counts_the_pixels_of_every_frame():
+    bomb = gif_frame_bomb(size=(400, 400), frames=100)  # 3 KB, 16 million pixels to decode and encode
+    assert len(bomb) < 4096
+    with pytest.raises(TooLarge) as refused:
+        check(bomb, name="bomb.gif", max_pixels=1_000_000)
+    assert "frames" in str(refused.value)
+    assert check(bomb, max_pixels=20_000_000).content_type == "image/gif"  # within the limit: accepted
 
 
 @pytest.mark.parametrize("name", ["../../x.png", "..\\..\\x.png", "/etc/passwd", "a/b.png", "x.png\x00.html",
