@@ -26,6 +26,8 @@ from portal.chat.services import find_conversation, start_conversation, validate
 from portal.errors import answer_refusals_with
 from portal.extensions import limiter
 from portal.support import customer
+from portal.support.customer_views import my_ticket_or_404
+from portal.tickets import links
 from portal.visitor import current_owner
 
 # The file is never a page of ours: no scripts, no plugins, no forms, not framed (sandboxed
@@ -65,7 +67,7 @@ def chat_upload():
 @bp.route("/tickets/<number>/attachments", methods=["POST"])
 @limiter.limit(_chat_rate)
 def ticket_upload(number: str):
-    ticket = customer.customer_ticket(number, *current_owner(create=False))  # someone else's: 404
+    ticket = my_ticket_or_404(number)  # someone else's: 404
 
     def page_with_reason(exc):
         from portal.support.forms import CustomerReplyForm
@@ -111,7 +113,7 @@ def staff_upload(number: str):
 # ---- serving -------------------------------------------------------------------------------
 
 def _send(public_id: str, preview: bool):
-    attachment = viewable(public_id, current_user, current_owner(create=False))
+    attachment = viewable(public_id, current_user, current_owner(create=False), links.granted_ticket_ids())
     name = attachment.preview_name if preview else attachment.stored_name
     if not name:
         raise NoSuchAttachment("No such file.")

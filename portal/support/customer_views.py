@@ -22,7 +22,7 @@ from portal.visitor import current_owner
 log = logging.getLogger(__name__)
 
 
-def _my_ticket_or_404(number: str) -> Ticket:
+def my_ticket_or_404(number: str) -> Ticket:
     # NoSuchTicket: the error handler answers 404
     return customer.customer_ticket(number, *current_owner(create=False), linked=links.granted_ticket_ids())
 
@@ -49,7 +49,7 @@ def ticket_link(token: str):
 
 @bp.route("/tickets/<number>")
 def my_ticket(number: str):
-    ticket = _my_ticket_or_404(number)
+    ticket = my_ticket_or_404(number)
     customer.mark_seen(ticket)
     return _render_thread(ticket, CustomerReplyForm(formdata=None))
 
@@ -57,7 +57,7 @@ def my_ticket(number: str):
 @bp.route("/tickets/<number>/reply", methods=["POST"])
 @limiter.limit(lambda: current_app.config["CHAT_RATE_LIMIT"])
 def my_ticket_reply(number: str):
-    ticket = _my_ticket_or_404(number)
+    ticket = my_ticket_or_404(number)
     form = CustomerReplyForm()
     if not form.validate_on_submit():
         return _render_thread(ticket, form, 400)
