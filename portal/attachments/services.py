@@ -20,7 +20,7 @@ from portal.attachments.checks import AttachmentRefused, CheckedFile, check_file
 from portal.attachments.models import Attachment
 from portal.auth.models import User
 from portal.auth.permissions import SUPPORT_STAFF, holds, sees_ticket
-from portal.chat.services import ChatError, ConversationNotFound, find_conversation, validate_text
+from portal.chat.services import ChatError, ConversationNotFound, already_sent, find_conversation, validate_text
 from portal.clock import utcnow
 from portal.conversations.models import Conversation, Message
 from portal.errors import NotFound
@@ -154,6 +154,9 @@ def attach_as_agent(ticket: Ticket, agent: User, files: list[CheckedFile], text:
     from portal.agent.services import agent_reply, check_can_reply
 
     conv = check_can_reply(ticket, agent)
+    earlier = already_sent(conv, client_id, "agent")
+    if earlier is not None:  # a retry after a lost answer: its files are kept already
+        return earlier
     return _keeping_files(conv, files, "agent", agent, ticket,
                           lambda payload: agent_reply(ticket.number, agent, text, client_id, payload=payload,
                                                       summary=summary(files)))
