@@ -42,8 +42,7 @@ def _render_thread(ticket: Ticket, form: CustomerReplyForm, status: int = 200):
 @bp.route("/tickets/link/<token>")
 def ticket_link(token: str):
     """A reply email's link: this browser may open that ticket (and only that one) from now on."""
-    ticket = links.ticket_for_link(token)  # unknown or expired: 404
-    links.grant(ticket)
+    ticket = links.open_link(token)  # unknown or expired: 404
     return redirect(url_for("support.my_ticket", number=ticket.number), code=303)
 
 

@@ -152,3 +152,37 @@ def test_the_link_opens_the_tickets_files_and_takes_new_ones(desk, people, mailb
                             "csrf_token": page_token(fresh, f"/tickets/{number}")})
     assert more.status_code == 303
     assert "label.jpg" in fresh.get(f"/tickets/{number}").get_data(as_text=True)
+
+
+def test_a_browser_keeps_the_ticket_only_while_its_link_lives(desk, people, mailbox):
+    """The mail says the link works for TICKET_LINK_DAYS: so does the browser that opened it."""
+    number = visitor_ticket(desk, people)
+    path, _ = LINK.search(staff_reply(desk, number, mailbox)).groups()
+    fresh = desk.test_client()
+    fresh.get(path)
+    assert fresh.get(f"/tickets/{number}").status_code == 200
+    with desk.app_context():
+        db.session.execute(sa.update(TicketLink).values(expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    assert fresh.get(f"/tickets/{number}").status_code == 404
+    assert listed_tickets(fresh.get("/tickets").get_data(as_text=True)) == []
+
+
+def test_a_corrected_address_takes_the_ticket_back_from_the_old_one(desk, people, mailbox):
+    """A mistyped address got a link; once the visitor corrects it, that link and the browser
+    that opened it no longer open the ticket (the right address gets new links)."""
+    number = visitor_ticket(desk, people, email="robin@exmaple.com")
+    path, _ = LINK.search(staff_reply(desk, number, mailbox)).groups()
+    stranger = desk.test_client()
+    stranger.get(path)
+    assert stranger.get(f"/tickets/{number}").status_code == 200
+    visitor = desk.test_client()
+    visitor.set_cookie("calmline_visitor", VISITOR)
+    with desk.app_context():
+        conversation = ticket_by_number(number).conversation.public_id
+    corrected = visitor.post(f"/api/chat/conversations/{conversation}/contact", json={"email": "robin@example.com"},
+                             headers={"X-CSRFToken": page_token(visitor)})
+    assert corrected.status_code == 200
+    assert stranger.get(f"/tickets/{number}").status_code == 404
+    assert desk.test_client().get(path).status_code == 404
+    assert "to=robin@example.com" in staff_reply(desk, number, mailbox)
