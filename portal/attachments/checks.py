@@ -18,7 +18,9 @@ from PIL import Image, ImageOps
 
 from portal.errors import DomainError
 
-IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+# MPO: a JPEG with a multi-picture index (phones' HDR photos carry a gain map so); kept as the JPEG photo alone.
+IMAGE_TYPES = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
+               "GIF": "image/gif"}
 ANIMATED = ("GIF", "WEBP")  # kept with all their frames, so every frame counts towards the pixel limit
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif",
               "application/pdf": ".pdf"}
@@ -172,7 +174,7 @@ def _image(name: str, data: bytes, max_pixels: int) -> CheckedFile:
 def _reencoded(image: Image.Image, fmt: str) -> bytes:
     out = io.BytesIO()
     animated = getattr(image, "n_frames", 1) > 1 and fmt in ANIMATED
-    if fmt == "JPEG":
+    if IMAGE_TYPES[fmt] == "image/jpeg":
         upright = ImageOps.exif_transpose(image)  # turn it as the camera meant, then drop the tag
         upright.info = {}
         if upright.mode not in ("RGB", "L"):

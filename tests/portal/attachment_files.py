@@ -67,3 +67,11 @@ def pdf_hiding_a_script_in_an_object_stream() -> bytes:
     """The action sits compressed in an object stream: nothing of it is readable in the file."""
     hidden = zlib.compress(b"3 0 << /S /JavaScript /JS (app.alert(1)) >>")
     return pdf_with(b"/OpenAction 3 0 R", (hidden,)).replace(b"/Length", b"/Type /ObjStm /N 1 /First 4 /Length")
+
+
+def jpeg_with_a_second_picture() -> bytes:
+    """A JPEG with a multi-picture (MPF) index and a second image, as phones write HDR photos
+    (the gain map): Pillow names it MPO, but it is a JPEG photo."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "red").save(out, "MPO", save_all=True, append_images=[Image.new("RGB", (32, 24))])
+    return out.getvalue()

@@ -26,6 +26,7 @@ from tests.portal.attachment_files import (
     animated_gif,
     gif_frame_bomb,
     image_bytes,
+    jpeg_with_a_second_picture,
     jpeg_with_gps,
     pdf_hiding_a_script_in_an_object_stream,
     pdf_with,
@@ -45,6 +46,13 @@ def test_images_are_known_by_their_bytes_whatever_their_name(fmt, content_type):
     assert (checked.kind, checked.content_type, checked.width, checked.height) == ("image", content_type, 64, 48)
     assert Image.open(io.BytesIO(checked.data)).format == fmt
     assert Image.open(io.BytesIO(checked.preview)).format == "WEBP"
+
+
+def test_a_phone_photo_with_a_second_picture_is_a_jpeg_and_keeps_only_the_photo():
+    checked = check(jpeg_with_a_second_picture(), name="damage.jpg")
+    assert (checked.kind, checked.content_type, (checked.width, checked.height)) == ("image", "image/jpeg", (64, 48))
+    kept = Image.open(io.BytesIO(checked.data))
+    assert kept.format == "JPEG" and getattr(kept, "n_frames", 1) == 1
 
 
 def test_a_pdf_is_known_by_its_header_and_trailer():
