@@ -34,9 +34,11 @@ def my_tickets():
                            updated=staff.last_activity(tickets, public_only=True))
 
 
-def _render_thread(ticket: Ticket, form: CustomerReplyForm, status: int = 200):
+def render_my_ticket(ticket: Ticket, form: CustomerReplyForm | None = None, status: int = 200,
+                     upload_error: str | None = None):
+    """The ticket's page; `form` the reply just sent (with its errors), `upload_error` a refused file's reason."""
     return render_template("support/my_ticket.html", ticket=ticket, messages=customer.thread(ticket),
-                           form=form), status
+                           form=form or CustomerReplyForm(formdata=None), upload_error=upload_error), status
 
 
 @bp.route("/tickets/link/<token>")
@@ -50,7 +52,7 @@ def ticket_link(token: str):
 def my_ticket(number: str):
     ticket = my_ticket_or_404(number)
     customer.mark_seen(ticket)
-    return _render_thread(ticket, CustomerReplyForm(formdata=None))
+    return render_my_ticket(ticket)
 
 
 @bp.route("/tickets/<number>/reply", methods=["POST"])
@@ -59,13 +61,13 @@ def my_ticket_reply(number: str):
     ticket = my_ticket_or_404(number)
     form = CustomerReplyForm()
     if not form.validate_on_submit():
-        return _render_thread(ticket, form, 400)
+        return render_my_ticket(ticket, form, 400)
     try:
         customer.reply(ticket, form.text.data, current_user if current_user.is_authenticated else None)
     except customer.CustomerTicketError as exc:
         db.session.rollback()
         form.text.errors = [*form.text.errors, str(exc)]
-        return _render_thread(ticket, form, exc.status)  # what they typed stays in the box
+        return render_my_ticket(ticket, form, exc.status)  # what they typed stays in the box
     flash("Your reply has been sent. We'll answer here.", "success")
     return redirect(url_for("support.my_ticket", number=ticket.number), code=303)
 
