@@ -6,6 +6,7 @@ A spec is one or more "Days HH:MM-HH:MM" parts separated by commas or semicolons
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask import current_app
@@ -13,22 +14,31 @@ from flask import current_app
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 ALWAYS = ("always", "24/7")
+CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 
 Opening = tuple[set[int], int, int]  # (weekdays, Mon=0; opens and closes in minutes after midnight)
 
 
 def _minutes(hm: str) -> int:
-    hours, minutes = hm.split(":")
-    value = int(hours) * 60 + int(minutes)
-    if not (len(minutes) == 2 and 0 <= int(minutes) < 60 and 0 <= value <= 24 * 60):
+    """"8:00" or "08:00": ASCII digits only (int() would also take "1_0", "+8" or "٨")."""
+    clock = CLOCK.fullmatch(hm)
+    if clock is None or int(clock[2]) >= 60 or int(clock[1]) * 60 + int(clock[2]) > 24 * 60:
         raise ValueError(hm)
-    return value
+    return int(clock[1]) * 60 + int(clock[2])
+
+
+def _day(name: str) -> int:
+    """"mon" or "monday" exactly: "Mon–Fri" (an en dash) is no day, not Monday."""
+    for number, (short, full) in enumerate(zip(DAYS, DAY_NAMES, strict=True)):
+        if name in (short, full.lower()):
+            return number
+    raise ValueError(name)
 
 
 def _part(part: str) -> tuple[int, int, int, int]:
     days, hours = part.split()
     first, _, last = days.partition("-")
-    start_day, end_day = DAYS.index(first[:3]), DAYS.index((last or first)[:3])
+    start_day, end_day = _day(first), _day(last or first)
     opens, _, closes = hours.partition("-")
     opens_at, closes_at = _minutes(opens), _minutes(closes)
     if opens_at >= closes_at:

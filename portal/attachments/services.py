@@ -20,7 +20,7 @@ from portal.attachments.checks import AttachmentRefused, CheckedFile, check_file
 from portal.attachments.models import Attachment
 from portal.auth.models import User
 from portal.auth.permissions import SUPPORT_STAFF, holds, sees_ticket
-from portal.chat.services import ChatError, ConversationNotFound, find_conversation, validate_text
+from portal.chat.services import ChatError, ConversationNotFound, already_sent, find_conversation, validate_text
 from portal.clock import utcnow
 from portal.conversations.models import Conversation, Message
 from portal.errors import NotFound
@@ -154,6 +154,9 @@ def attach_as_agent(ticket: Ticket, agent: User, files: list[CheckedFile], text:
     from portal.agent.services import agent_reply, check_can_reply
 
     conv = check_can_reply(ticket, agent)
+    earlier = already_sent(conv, client_id, "agent")
+    if earlier is not None:  # a retry after a lost answer: its files are kept already
+        return earlier
     return _keeping_files(conv, files, "agent", agent, ticket,
                           lambda payload: agent_reply(ticket.number, agent, text, client_id, payload=payload,
                                                       summary=summary(files)))
@@ -161,9 +164,10 @@ def attach_as_agent(ticket: Ticket, agent: User, files: list[CheckedFile], text:
 
 # ---- reading -------------------------------------------------------------------------------
 
-def viewable(public_id: str, user, owner: tuple[int | None, str | None]) -> Attachment:
-    """The attachment, for the customer whose chat it is or staff who may see one of its
-    tickets; for anyone else (and for an id that does not exist) the same 404."""
+def viewable(public_id: str, user, owner: tuple[int | None, str | None], linked: list[int] = ()) -> Attachment:
+    """The attachment, for the customer whose chat it is (or whose ticket this browser opened from
+    a mailed link, ``linked``: the ticket page shows the chat's files) or staff who may see one of
+    its tickets; for anyone else (and for an id that does not exist) the same 404."""
     if not isinstance(public_id, str) or not PUBLIC_ID.match(public_id):
         raise NoSuchAttachment("No such file.")
     attachment = db.session.scalar(sa.select(Attachment).where(Attachment.public_id == public_id))
@@ -175,8 +179,9 @@ def viewable(public_id: str, user, owner: tuple[int | None, str | None]) -> Atta
         return attachment
     except ConversationNotFound:
         pass
-    if holds(user, SUPPORT_STAFF):
-        tickets = db.session.scalars(sa.select(Ticket).where(Ticket.conversation_id == conv.id))
-        if any(sees_ticket(user, t) for t in tickets):
-            return attachment
+    tickets = list(db.session.scalars(sa.select(Ticket).where(Ticket.conversation_id == conv.id)))
+    if any(t.id in linked and t.customer_id is None for t in tickets):  # as customer.owned_by reads a link
+        return attachment
+    if holds(user, SUPPORT_STAFF) and any(sees_ticket(user, t) for t in tickets):
+        return attachment
     raise NoSuchAttachment("No such file.")

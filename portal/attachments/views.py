@@ -6,7 +6,7 @@ read the conversation, with headers that keep the browser from treating them as 
 
 from __future__ import annotations
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_login import current_user
 
 from portal.agent.services import check_can_reply, ticket_for
@@ -25,7 +25,8 @@ from portal.auth.permissions import support_staff_required
 from portal.chat.services import find_conversation, start_conversation, validate_client_id
 from portal.errors import answer_refusals_with
 from portal.extensions import limiter
-from portal.support import customer
+from portal.support.customer_views import my_ticket_or_404, render_my_ticket
+from portal.tickets import links
 from portal.visitor import current_owner
 
 # The file is never a page of ours: no scripts, no plugins, no forms, not framed (sandboxed
@@ -65,15 +66,9 @@ def chat_upload():
 @bp.route("/tickets/<number>/attachments", methods=["POST"])
 @limiter.limit(_chat_rate)
 def ticket_upload(number: str):
-    ticket = customer.customer_ticket(number, *current_owner(create=False))  # someone else's: 404
+    ticket = my_ticket_or_404(number)  # someone else's: 404
 
-    def page_with_reason(exc):
-        from portal.support.forms import CustomerReplyForm
-
-        return render_template("support/my_ticket.html", ticket=ticket, messages=customer.thread(ticket),
-                               form=CustomerReplyForm(formdata=None), upload_error=str(exc)), exc.status
-
-    answer_refusals_with(page_with_reason)
+    answer_refusals_with(lambda exc: render_my_ticket(ticket, status=exc.status, upload_error=str(exc)))
     text = optional_text(request.form.get("text"))
     files = read_uploads(request.files.getlist("file"))
     attach_on_ticket(ticket, files, text, current_user if current_user.is_authenticated else None)
@@ -111,7 +106,7 @@ def staff_upload(number: str):
 # ---- serving -------------------------------------------------------------------------------
 
 def _send(public_id: str, preview: bool):
-    attachment = viewable(public_id, current_user, current_owner(create=False))
+    attachment = viewable(public_id, current_user, current_owner(create=False), links.granted_ticket_ids())
     name = attachment.preview_name if preview else attachment.stored_name
     if not name:
         raise NoSuchAttachment("No such file.")

@@ -12,6 +12,7 @@ from portal.conversations.models import Conversation
 from portal.errors import Conflict, DomainError
 from portal.extensions import db
 from portal.handoff.tickets import open_ticket_for, record_event
+from portal.tickets.links import revoke_ticket_links
 from portal.tickets.models import Ticket
 
 MAX_EMAIL_LENGTH = 254
@@ -56,6 +57,8 @@ def give_contact(conv: Conversation, email: object, signed_in: bool = False) -> 
     except AccountError as exc:
         raise ContactError(f"{exc} Check the address, or choose Skip.") from None
     ticket = _visitors_ticket(conv, signed_in)
+    if ticket.contact_email and ticket.contact_email != address:  # a mistyped address keeps no way in
+        revoke_ticket_links(ticket)
     ticket.contact_email = address
     ticket.contact_answered_at = utcnow()
     record_event(ticket, None, "contact_email_given")

@@ -19,7 +19,7 @@ def _signed_in_email() -> str | None:
 
 @bp.route("/api/chat/conversations/<public_id>/contact")
 def get_contact(public_id: str):
-    conv = find_conversation(public_id, *current_owner())
+    conv = find_conversation(public_id, *current_owner(create=False))  # only looks: hands out no cookie
     return jsonify(contact_state(conv, _signed_in_email()))
 
 

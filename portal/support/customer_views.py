@@ -22,7 +22,7 @@ from portal.visitor import current_owner
 log = logging.getLogger(__name__)
 
 
-def _my_ticket_or_404(number: str) -> Ticket:
+def my_ticket_or_404(number: str) -> Ticket:
     # NoSuchTicket: the error handler answers 404
     return customer.customer_ticket(number, *current_owner(create=False), linked=links.granted_ticket_ids())
 
@@ -34,39 +34,40 @@ def my_tickets():
                            updated=staff.last_activity(tickets, public_only=True))
 
 
-def _render_thread(ticket: Ticket, form: CustomerReplyForm, status: int = 200):
+def render_my_ticket(ticket: Ticket, form: CustomerReplyForm | None = None, status: int = 200,
+                     upload_error: str | None = None):
+    """The ticket's page; `form` the reply just sent (with its errors), `upload_error` a refused file's reason."""
     return render_template("support/my_ticket.html", ticket=ticket, messages=customer.thread(ticket),
-                           form=form), status
+                           form=form or CustomerReplyForm(formdata=None), upload_error=upload_error), status
 
 
 @bp.route("/tickets/link/<token>")
 def ticket_link(token: str):
     """A reply email's link: this browser may open that ticket (and only that one) from now on."""
-    ticket = links.ticket_for_link(token)  # unknown or expired: 404
-    links.grant(ticket)
+    ticket = links.open_link(token)  # unknown or expired: 404
     return redirect(url_for("support.my_ticket", number=ticket.number), code=303)
 
 
 @bp.route("/tickets/<number>")
 def my_ticket(number: str):
-    ticket = _my_ticket_or_404(number)
+    ticket = my_ticket_or_404(number)
     customer.mark_seen(ticket)
-    return _render_thread(ticket, CustomerReplyForm(formdata=None))
+    return render_my_ticket(ticket)
 
 
 @bp.route("/tickets/<number>/reply", methods=["POST"])
 @limiter.limit(lambda: current_app.config["CHAT_RATE_LIMIT"])
 def my_ticket_reply(number: str):
-    ticket = _my_ticket_or_404(number)
+    ticket = my_ticket_or_404(number)
     form = CustomerReplyForm()
     if not form.validate_on_submit():
-        return _render_thread(ticket, form, 400)
+        return render_my_ticket(ticket, form, 400)
     try:
         customer.reply(ticket, form.text.data, current_user if current_user.is_authenticated else None)
     except customer.CustomerTicketError as exc:
         db.session.rollback()
         form.text.errors = [*form.text.errors, str(exc)]
-        return _render_thread(ticket, form, exc.status)  # what they typed stays in the box
+        return render_my_ticket(ticket, form, exc.status)  # what they typed stays in the box
     flash("Your reply has been sent. We'll answer here.", "success")
     return redirect(url_for("support.my_ticket", number=ticket.number), code=303)
 

