@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, has_request_context
 
 from portal.auth.registration import public_url
 from portal.mail import send_mail
@@ -17,8 +17,10 @@ def _way_back(ticket) -> str:
     """How the customer gets back to the ticket: My tickets with their account, else a link."""
     if ticket.customer:
         brand = current_app.config["BRAND_NAME"]
-        return (f"You can read the whole conversation and answer under My tickets on the {brand} help centre "
-                f"(sign in with this address):\n{public_url(f'/tickets/{ticket.number}')}")
+        text = f"You can read the whole conversation and answer under My tickets on the {brand} help centre."
+        if current_app.config.get("PUBLIC_URL") or has_request_context():  # not from a command without PUBLIC_URL
+            text += f"\nSign in with this address to open it:\n{public_url(f'/tickets/{ticket.number}')}"
+        return text
     # no account to sign in to: a link that opens this ticket, from any browser
     days = current_app.config["TICKET_LINK_DAYS"]
     link = public_url(f"/tickets/link/{create_ticket_link(ticket)}")
