@@ -25,6 +25,7 @@ from flask import current_app
 from portal.clock import utcnow
 from portal.conversations.models import Conversation
 from portal.extensions import commit_and_keep, db
+from portal.tickets.mail import notify_customer_of_chat_reply
 
 log = logging.getLogger(__name__)
 SEEN_WRITE_SECONDS = 15.0  # at most; shorter when CUSTOMER_AWAY_SECONDS is short
@@ -113,8 +114,6 @@ def _release(conv: Conversation, previous) -> None:
 def mail_live_reply_if_away(ticket, conv: Conversation, text: str, agent_name: str) -> bool:
     """After the reply is stored: mail it when the customer has gone. Never raises: a failure is
     logged, and the reply (already committed, already in the chat) stands."""
-    from portal.tickets.mail import notify_customer_of_chat_reply
-
     conv_id, claimed, previous = conv.id, False, None
     try:
         address = ticket.customer.email if ticket.customer else ticket.contact_email
