@@ -144,6 +144,10 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         "MAIL_FROM": env.get("MAIL_FROM") or "support@example.com",
         # A visitor without an account reopens their ticket from the link in a reply's email.
         "TICKET_LINK_DAYS": int(env.get("TICKET_LINK_DAYS") or 30),
+        # A live-chat reply is also mailed when the customer has not followed the chat for this
+        # long, at most once per CHAT_REPLY_MAIL_MINUTES unless they came back in between.
+        "CUSTOMER_AWAY_SECONDS": float(env.get("CUSTOMER_AWAY_SECONDS") or 60),
+        "CHAT_REPLY_MAIL_MINUTES": float(env.get("CHAT_REPLY_MAIL_MINUTES") or 10),
         # Live chat delivery: how long one SSE response stays open before the browser reconnects.
         "SSE_STREAM_SECONDS": float(env.get("SSE_STREAM_SECONDS") or 25),
         # Streams one worker process keeps open at most (each holds a thread), in all and per

@@ -120,6 +120,9 @@ def _server_env(instance: Path) -> dict[str, str]:
         "CHAT_RATE_LIMIT": "1000 per minute",
         # Live handoffs are answered whenever an agent's console is open, whatever the clock says.
         "BUSINESS_HOURS": "always",
+        # A live reply is mailed to a customer whose chat has been closed this long (60 in production):
+        # short, so a browser test sees it within seconds; longer than the event stream's 5 s beat.
+        "CUSTOMER_AWAY_SECONDS": "10",
     })
     env.pop("REDIS_URL", None)  # per-worker memory limits; never share counters with a dev Redis
     pg_url = os.environ.get("TEST_DATABASE_URL")

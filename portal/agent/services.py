@@ -20,6 +20,7 @@ from portal.conversations.models import Conversation, Message
 from portal.events.feed import publish
 from portal.extensions import commit_and_keep, db
 from portal.handoff import lifecycle
+from portal.handoff.customer_presence import mail_live_reply_if_away
 from portal.handoff.messages import post_message
 from portal.handoff.tickets import record_event
 from portal.inputs import is_id
@@ -187,6 +188,8 @@ def agent_reply(number: str, agent: User, text: str, client_id: str | None = Non
         from portal.tickets.mail import notify_customer_of_reply
 
         notify_customer_of_reply(ticket, text or summary)
+    else:  # in a live chat, mailed only when the customer has left it
+        mail_live_reply_if_away(ticket, conv, text or summary, agent.first_name)
     return message
 
 

@@ -51,6 +51,10 @@ class Conversation(db.Model):
     satisfaction_path: Mapped[str | None] = mapped_column(sa.String(10))
     rating_asked_at: Mapped[datetime | None]
     rated_at: Mapped[datetime | None] = mapped_column(index=True)
+    # When the customer last followed this chat (its events, or a message of theirs), and when a
+    # live reply was last mailed because they had gone: portal/handoff/customer_presence.py's.
+    customer_seen_at: Mapped[datetime | None]
+    reply_mailed_at: Mapped[datetime | None]
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id", cascade="all, delete-orphan"
     )

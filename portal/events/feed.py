@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -115,9 +115,10 @@ def latest_event_id() -> int:
 
 
 def sse_stream(conversation_ids: list[int | None], after: int, staff: bool,
-               scope: QueueScope | None = None) -> Iterator[str]:
+               scope: QueueScope | None = None, on_tick: Callable[[], None] | None = None) -> Iterator[str]:
     """Server-Sent Events for these channels from `after`, for SSE_STREAM_SECONDS; the
-    browser's EventSource reconnects with Last-Event-ID and we resume from there."""
+    browser's EventSource reconnects with Last-Event-ID and we resume from there. `on_tick`
+    runs every few seconds while the stream is open (the customer is still following)."""
     notifier = current_app.extensions["event_wakeups"]
     channels = [channel_for(c) for c in conversation_ids]
     deadline = time.monotonic() + current_app.config["SSE_STREAM_SECONDS"]
@@ -131,6 +132,8 @@ def sse_stream(conversation_ids: list[int | None], after: int, staff: bool,
         if batch.cursor != (batch.rows[-1]["id"] if batch.rows else after):
             yield f"id: {batch.cursor}\n\n"  # past events not for this reader: a reconnect resumes after them
         after = batch.cursor
+        if on_tick is not None:
+            on_tick()
         if batch.full:
             continue  # more are waiting; otherwise `seen` tells wait() whether anything came since the query
         now = time.monotonic()

@@ -58,14 +58,15 @@ def queue_scope(user) -> QueueScope | None:
     return None if sees_all(user) else QueueScope(frozenset(team_ids(user)), user.id)
 
 
-def event_response(conversation_ids: list, after: int, staff: bool):
+def event_response(conversation_ids: list, after: int, staff: bool, on_tick=None):
     """SSE when the client asks for text/event-stream; otherwise one JSON batch (polling).
 
     A stream holds one of the worker's threads for as long as it is open. One client keeps at
     most SSE_MAX_STREAMS_PER_CLIENT streams (429; on every worker and box together when Redis
     is set, else per worker) and the worker at most
     SSE_MAX_STREAMS (503): the widget and the console then follow by polling, and the threads
-    left keep answering messages."""
+    left keep answering messages. `on_tick` runs once for a poll and every few seconds while a
+    stream is open."""
     scope = queue_scope(current_user) if staff else None
     if "text/event-stream" in request.headers.get("Accept", ""):
         config, slots, client = current_app.config, current_app.extensions["event_stream_slots"], stream_client()
@@ -78,10 +79,12 @@ def event_response(conversation_ids: list, after: int, staff: bool):
         if full == "worker":
             raise StreamsBusy("Live streams are busy on this server: follow by polling "
                               "this address with ?after=<last event id>.")
-        response = Response(stream_with_context(sse_stream(conversation_ids, after, staff, scope)),
+        response = Response(stream_with_context(sse_stream(conversation_ids, after, staff, scope, on_tick)),
                             mimetype="text/event-stream",
                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         response.call_on_close(partial(slots.give_back, client, ticket))  # every response is closed, finished or cut off
         return response
+    if on_tick is not None:
+        on_tick()
     batch = events_after(conversation_ids, after, staff, scope=scope)
     return jsonify({"events": batch.rows, "last_event_id": batch.cursor})

@@ -12,6 +12,7 @@ from portal.clock import utcnow
 from portal.conversations.models import Conversation, Message
 from portal.events.feed import publish
 from portal.extensions import db
+from portal.handoff.customer_presence import seen_in
 
 
 def score_frustration(text: str, history: list[str], waited_seconds: float = 0.0):
@@ -61,6 +62,8 @@ def customer_message(conv: Conversation, text: str, *, page: str = "", payload: 
                       frustration_score=round(mood.score, 4), frustration_level=mood.level,
                       frustration_signals=list(mood.signals), **{k: v for k, v in given.items() if v is not None})
     conv.last_activity_at = utcnow()
+    if created_at is None:  # written now, not replayed from a forum thread: the customer is here
+        seen_in(conv)
     db.session.add(message)
     return message
 
