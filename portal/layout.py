@@ -7,7 +7,7 @@ from flask import current_app, request, send_from_directory
 STAFF_SECTIONS = frozenset({"staff", "moderation", "agent", "supervisor", "coaching", "training"})
 
 
-def is_staff_page(path: str) -> bool:
+def in_staff_section(path: str) -> bool:
     return path.strip("/").split("/", 1)[0] in STAFF_SECTIONS
 
 
@@ -23,4 +23,4 @@ def init_app(app) -> None:
         from portal.auth.forms import LogoutForm
 
         return {"brand_name": current_app.config["BRAND_NAME"], "logout_form": LogoutForm(formdata=None),
-                "chat_widget": not is_staff_page(request.path)}
+                "chat_widget": not in_staff_section(request.path)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from portal.kb import reads
-from portal.layout import is_staff_page
+from portal.layout import in_staff_section
 from tests.factories import make_article
 
 
@@ -109,7 +109,7 @@ def test_the_favicon_is_an_icon(client):
                                          ("/coaching", True), ("/training/", True), ("/", False),
                                          ("/kb/agent-pay", False), ("/agents", False), ("/chat", False)])
 def test_staff_pages_are_told_apart(path, staff):
-    assert is_staff_page(path) is staff
+    assert in_staff_section(path) is staff
 
 
 def test_customer_pages_carry_the_widget_and_its_scripts(app, client):

@@ -8,7 +8,10 @@
   const OPEN_KEY = "calmline.chat.open";     // per tab: a new tab starts closed
   const SEEN_KEY = "calmline.chat.seen";     // the newest message id the customer has seen
   const SOUND_KEY = "calmline.chat.sound";
-  const FOCUSABLE = "a[href], button:not([disabled]), textarea:not([disabled]), input:not([disabled]), [tabindex]:not([tabindex='-1'])";
+  // What Tab reaches: a control taken out of the tab order (tabindex -1, e.g. the file input
+  // behind the paperclip) is not the last one.
+  const FOCUSABLE = ["a[href]", "button:not([disabled])", "textarea:not([disabled])", "input:not([disabled])",
+                     "[tabindex]"].map(function (s) { return s + ":not([tabindex='-1'])"; }).join(", ");
 
   function store(kind) {
     try { return window[kind]; } catch (err) { return null; }  // storage may be blocked

@@ -91,8 +91,10 @@
 
     const box = slot(root);
     box.replaceChildren(form);
-    // Moving focus here only when the customer is in the chat already (never from the page).
-    if (!root.hidden && root.contains(document.activeElement)) input.focus();
+    // Moving focus here only when the customer is in the chat already (never from the page): focus
+    // in the panel, or nowhere because the button they pressed became read-only.
+    const active = document.activeElement;
+    if (!root.hidden && (root.contains(active) || !active || active === document.body)) input.focus();
   }
 
   document.addEventListener("chat:status", function (e) {
