@@ -14,6 +14,7 @@ import time
 from collections import Counter
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
@@ -21,22 +22,36 @@ from portal.kb.models import Article
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 10.0
-_lock = threading.Lock()
-_pending: Counter[int] = Counter()
-_last_flush = time.monotonic()
+
+
+class _Pending:
+    """One app's counts not yet written (one per app, so two apps in a process never mix)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.counts: Counter[int] = Counter()
+        self.last_flush = time.monotonic()
+
+    def take(self) -> dict[int, int]:
+        batch = dict(self.counts)
+        self.counts.clear()
+        return batch
+
+
+def _pending() -> _Pending:
+    return current_app.extensions.setdefault("kb_reads", _Pending())
 
 
 def count_read(article_id: int, now: float | None = None) -> None:
     """One view of the article; writes the batch when it is due."""
-    global _last_flush
+    pending = _pending()
     now = time.monotonic() if now is None else now
-    with _lock:
-        _pending[article_id] += 1
-        if now - _last_flush < FLUSH_SECONDS:
+    with pending.lock:
+        pending.counts[article_id] += 1
+        if now - pending.last_flush < FLUSH_SECONDS:
             return
-        batch = dict(_pending)
-        _pending.clear()
-        _last_flush = now
+        batch = pending.take()
+        pending.last_flush = now
     write_counts(batch)
 
 
@@ -53,8 +68,8 @@ def write_counts(batch: dict[int, int]) -> None:
 
 def flush() -> None:
     """Write whatever is pending now (tests, shutdown)."""
-    with _lock:
-        batch = dict(_pending)
-        _pending.clear()
+    pending = _pending()
+    with pending.lock:
+        batch = pending.take()
     if batch:
         write_counts(batch)

@@ -430,7 +430,7 @@
     renderSuggestions(detail);
     showSatisfaction(detail.satisfaction);
     const canAct = canReply(detail);
-    ui.composer.querySelector("button").disabled = !canAct;
+    ui.composer.querySelector("button[type=submit]").disabled = !canAct;
     reply.disabled = !canAct;
     ui.canned.disabled = !canAct;
     ui.composerHint.textContent = isFinished(detail) ? "Resolved: this chat is read-only." :
@@ -521,7 +521,7 @@
     const text = reply.value.trim();
     if (!text || !current) return;
     const number = current.ticket;
-    const button = ui.composer.querySelector("button");
+    const button = ui.composer.querySelector("button[type=submit]");
     button.disabled = true;
     Calm.sendMessage(ticketUrl(number, "messages"), { text: text }).then(function (res) {
       if (!res.ok) { showError(errorText(res, "Your reply was not sent.")); return; }
