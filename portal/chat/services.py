@@ -19,7 +19,7 @@ from portal.handoff import lifecycle
 from portal.handoff.availability import availability_notice
 from portal.handoff.messages import customer_message
 from portal.handoff.tickets import open_handoff_ticket, open_ticket_for, relay_customer_reply
-from portal.observability.metrics import CHAT_TURNS
+from portal.metrics import CHAT_TURNS
 from portal.tickets.models import Ticket
 from portal.tickets.services import HANDOFF_REASONS
 

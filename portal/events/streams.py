@@ -10,7 +10,7 @@ from portal.config import ConfigError
 from portal.errors import DomainError
 from portal.events.feed import QueueScope, events_after, sse_stream
 from portal.inputs import MAX_ID, parse_int
-from portal.observability.metrics import OPEN_STREAMS
+from portal.metrics import OPEN_STREAMS
 from portal.visitor import current_owner
 
 DEFAULT_MAX_STREAMS = 24  # outside gunicorn (flask run, tests), where threads are not counted

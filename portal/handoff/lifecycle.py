@@ -19,7 +19,7 @@ from portal.conversations.models import Conversation
 from portal.errors import Conflict
 from portal.events.feed import publish
 from portal.handoff.messages import post_message
-from portal.observability.metrics import HANDOFFS
+from portal.metrics import HANDOFFS
 
 BOT, RESOLVED, HANDOFF, LIVE = "bot", "resolved", "handoff", "live"
 STATES = (BOT, RESOLVED, HANDOFF, LIVE)

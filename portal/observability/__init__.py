@@ -4,7 +4,8 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from portal.observability import metrics, requestlog
+    from portal import metrics
+    from portal.observability import requestlog
     from portal.observability.views import bp
 
     requestlog.configure_logging(app.config["LOG_FORMAT"])

@@ -46,7 +46,7 @@ def waiting_tickets() -> int:
 def metrics():
     if not metrics_allowed():
         abort(404)  # no hint that the endpoint exists
-    from portal.observability.metrics import exposition
+    from portal.metrics import exposition
 
     body, content_type = exposition(waiting_tickets)
     return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})

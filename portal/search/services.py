@@ -8,7 +8,7 @@ from flask import current_app
 
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.observability.metrics import timed_search
+from portal.metrics import timed_search
 from portal.search.backend import SearchHit, SearchResults
 from portal.search.models import SearchMiss
 

@@ -1,6 +1,7 @@
-"""Prometheus metrics (prometheus_client). Several gunicorn workers write their values to files
-in PROMETHEUS_MULTIPROC_DIR (set up by gunicorn.conf.py before the workers start) and a scrape
-of any worker adds them up; without it (tests, `flask run`) they live in this process.
+"""Prometheus metrics (prometheus_client), defined here and counted where things happen (chat,
+handoff, streams, search: this module imports nothing of the portal's, so any of them may use
+it). Several gunicorn workers write their values to files in PROMETHEUS_MULTIPROC_DIR (set up
+by gunicorn.conf.py before the workers start) and a scrape of any worker adds them up; without it (tests, `flask run`) they live in this process.
 
 Labels stay few and bounded: the route rule, never the raw path; the method among the known
 ones; the status class (2xx ... 5xx).
