@@ -219,3 +219,20 @@ def test_readyz_names_an_unreachable_database_and_redis_without_their_addresses(
     assert client.get("/metrics").status_code == 200  # the queue gauge is left out, the rest still answers
     down.extensions["search"].close()
 
+
+
+def test_open_event_streams_are_counted_while_open(make_app):
+    from tests.portal.test_stream_limits import Browser
+
+    app = make_app(SSE_STREAM_SECONDS=30, SSE_MAX_STREAMS=10, SSE_MAX_STREAMS_PER_CLIENT=2)
+    casey = Browser(app, "casey")
+    scraper = app.test_client()
+    before = value(samples(scraper), "calmline_event_streams_open")
+    streams = [casey.open_stream() for _ in range(2)]
+    assert [r.status_code for r in streams] == [200, 200]
+    assert value(samples(scraper), "calmline_event_streams_open") == before + 2
+    assert casey.get(headers={"Accept": "text/event-stream"}).status_code == 429  # refused: not counted
+    assert value(samples(scraper), "calmline_event_streams_open") == before + 2
+    for response in streams:
+        casey.close(response)
+    assert value(samples(scraper), "calmline_event_streams_open") == before
