@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -175,7 +176,8 @@ def test_an_unknown_path_is_counted_under_one_label(client):
 
 # ---- liveness and readiness ----
 
-def test_healthz_is_liveness_and_readyz_checks_the_dependencies(client):
+def test_healthz_is_liveness_and_readyz_checks_the_dependencies(make_app):
+    client = make_app(REDIS_URL=None).test_client()
     assert client.get("/healthz").get_json() == {"status": "ok"}
     response = client.get("/readyz")
     data = response.get_json()
@@ -236,3 +238,9 @@ def test_open_event_streams_are_counted_while_open(make_app):
     for response in streams:
         casey.close(response)
     assert value(samples(scraper), "calmline_event_streams_open") == before
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs the Redis that .ci/run provides (REDIS_URL)")
+def test_readyz_checks_a_configured_redis_that_answers(make_app):
+    data = make_app(REDIS_URL=os.environ["REDIS_URL"]).test_client().get("/readyz").get_json()
+    assert data["status"] == "ready" and data["redis"] == {"ok": True}
