@@ -2,15 +2,50 @@
 
 It tells the application how many workers serve it (portal/config.py refuses to start in
 production with several workers and rate limits in per-process memory, no REDIS_URL), and
-checks that event streams leave each worker threads for everything else.
+checks that event streams leave each worker threads for everything else. It also gives the
+workers one directory for their Prometheus metrics (PROMETHEUS_MULTIPROC_DIR), emptied at
+start, so /metrics on any worker adds up all of them.
 """
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
+
+_made_metrics_dir = None
 
 
 def on_starting(server) -> None:
-    # Runs in the master before the workers fork: they inherit the variable.
+    # Runs in the master before the workers fork: they inherit the variables.
     os.environ["CALMLINE_WORKERS"] = str(server.cfg.workers)
+    prepare_metrics_dir()
+
+
+def prepare_metrics_dir() -> str:
+    """PROMETHEUS_MULTIPROC_DIR as set (emptied: values of a previous run would be added in),
+    or a fresh temporary directory removed at exit."""
+    global _made_metrics_dir
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        for old in Path(path).glob("*.db"):
+            old.unlink(missing_ok=True)
+    else:
+        path = _made_metrics_dir = tempfile.mkdtemp(prefix="calmline-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    return path
+
+
+def child_exit(server, worker) -> None:
+    """A dead worker's open-stream gauge no longer counts (its counters and histograms still do)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server) -> None:
+    if _made_metrics_dir:
+        shutil.rmtree(_made_metrics_dir, ignore_errors=True)
 
 
 def post_worker_init(worker):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
@@ -28,7 +27,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_extensions(app)
     register_capabilities(app)
     register_shell(app)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app
 
 
@@ -66,6 +64,7 @@ def register_capabilities(app: Flask) -> None:
         kb,
         layout,
         notifications,
+        observability,
         search,
         security,
         support,
@@ -74,7 +73,7 @@ def register_capabilities(app: Flask) -> None:
     )
 
     # inputs first: a URL rule takes its converter when it is added
-    for module in (inputs, errors, security, visitor, auth, search, kb, forum, notifications, events, chat, support,
+    for module in (inputs, observability, errors, security, visitor, auth, search, kb, forum, notifications, events, chat, support,
                    agent, attachments, coaching, training, api, botapi, insight, layout, cli):
         module.init_app(app)
 

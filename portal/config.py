@@ -74,6 +74,10 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
 
+    log_format = (env.get("LOG_FORMAT") or ("json" if production else "text")).strip().lower()
+    if log_format not in ("json", "text"):
+        raise ConfigError(f"LOG_FORMAT={log_format!r} is not one of: json, text")
+
     return {
         "CALMLINE_ENV": environment,
         "SECRET_KEY": secret,
@@ -91,6 +95,10 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         "LOGIN_ACCOUNT_RATE_LIMIT": env.get("LOGIN_ACCOUNT_RATE_LIMIT") or "5 per minute;20 per hour",
         # Reverse proxies whose X-Forwarded-For/-Proto are trusted (ProxyFix); 0 trusts none.
         "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS") or 0),
+        # One JSON line per request and log record ("json", the production default) or plain text.
+        "LOG_FORMAT": log_format,
+        # /metrics answers a bearer token equal to this; unset, loopback callers only.
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or "",
         # Where customers reach the portal: the links in emails are made on it, never on the
         # request's Host header (required in production).
         "PUBLIC_URL": public_url,

@@ -19,6 +19,7 @@ from portal.handoff import lifecycle
 from portal.handoff.availability import availability_notice
 from portal.handoff.messages import customer_message
 from portal.handoff.tickets import open_handoff_ticket, open_ticket_for, relay_customer_reply
+from portal.metrics import CHAT_TURNS
 from portal.tickets.models import Ticket
 from portal.tickets.services import HANDOFF_REASONS
 
@@ -119,6 +120,7 @@ def post_customer_message(conv: Conversation, text: str, page: str = "", user_em
     message = customer_message(conv, shown, page=page, payload={"button": text} if button else None,
                                client_id=client_id)
     result = TurnResult(conversation=conv, customer_message=message)
+    CHAT_TURNS.inc()
 
     if lifecycle.with_a_person(conv):
         # A person has the conversation (or is about to): the bot stays paused and quiet. The

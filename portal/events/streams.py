@@ -10,6 +10,7 @@ from portal.config import ConfigError
 from portal.errors import DomainError
 from portal.events.feed import QueueScope, events_after, sse_stream
 from portal.inputs import MAX_ID, parse_int
+from portal.metrics import OPEN_STREAMS
 from portal.visitor import current_owner
 
 DEFAULT_MAX_STREAMS = 24  # outside gunicorn (flask run, tests), where threads are not counted
@@ -83,6 +84,8 @@ def event_response(conversation_ids: list, after: int, staff: bool, on_tick=None
                             mimetype="text/event-stream",
                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         response.call_on_close(partial(slots.give_back, client, ticket))  # every response is closed, finished or cut off
+        OPEN_STREAMS.inc()
+        response.call_on_close(OPEN_STREAMS.dec)
         return response
     if on_tick is not None:
         on_tick()

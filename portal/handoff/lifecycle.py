@@ -19,6 +19,7 @@ from portal.conversations.models import Conversation
 from portal.errors import Conflict
 from portal.events.feed import publish
 from portal.handoff.messages import post_message
+from portal.metrics import HANDOFFS
 
 BOT, RESOLVED, HANDOFF, LIVE = "bot", "resolved", "handoff", "live"
 STATES = (BOT, RESOLVED, HANDOFF, LIVE)
@@ -67,7 +68,10 @@ def _move(conv: Conversation, move: str) -> None:
 
 def hand_off(conv: Conversation) -> None:
     """Into the queue. No live event: the ticket opened with it announces itself."""
+    was = conv.status
     _move(conv, "hand_off")
+    if was != HANDOFF:  # a confirmation of the same handoff is not another one
+        HANDOFFS.inc()
 
 
 def claim(conv: Conversation, agent: User) -> None:

@@ -8,6 +8,7 @@ from flask import current_app
 
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.metrics import timed_search
 from portal.search.backend import SearchHit, SearchResults
 from portal.search.models import SearchMiss
 
@@ -51,8 +52,9 @@ def search(raw: str | None, *, page: int = 1, per_page: int = 10, doc_type: str 
     types = doc_types()
     if doc_type is not None and doc_type not in types:
         raise SearchInputError(f"type must be one of: {', '.join(types)}.")
-    results = backend().query(text, page=page, per_page=per_page, doc_type=doc_type, category=category,
-                              answered=answered)
+    with timed_search():
+        results = backend().query(text, page=page, per_page=per_page, doc_type=doc_type, category=category,
+                                  answered=answered)
     if note_miss and results.total == 0 and page == 1 and not category and not answered:
         record_miss(text, source)
     return results

@@ -46,29 +46,12 @@ def test_suggest_api(app, client):
     assert client.get("/api/search/suggest?q=" + "a" * 300).status_code == 400
 
 
-def test_healthz(app, client):
+def test_readyz_reports_the_search_index(app, client):
+    """/healthz is liveness only (tests/portal/test_observability.py); /readyz asks the index."""
     corpus(app)
-    response = client.get("/healthz")
+    response = client.get("/readyz")
     assert response.status_code == 200
     data = response.get_json()
-    assert data["status"] == "ok"
+    assert data["status"] == "ready"
     assert data["database"]["ok"] is True
     assert data["search"]["documents"] == 2
-
-
-def test_healthz_reports_a_broken_search_index(app, client):
-    class Broken:
-        def status(self):
-            raise OSError("disk gone")
-
-        def close(self):
-            pass
-
-    real = app.extensions["search"]
-    app.extensions["search"] = Broken()
-    try:
-        response = client.get("/healthz")
-    finally:
-        app.extensions["search"] = real
-    assert response.status_code == 503
-    assert response.get_json()["search"] == {"ok": False, "error": "OSError"}

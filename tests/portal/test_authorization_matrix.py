@@ -99,6 +99,9 @@ ENDPOINTS = [
     Endpoint("GET", "/supervisor/agents", "manager", 200),
     Endpoint("GET", "/supervisor/agents/{agent}", "manager", 200),
     Endpoint("GET", "/tickets", "anyone", 200),
+    # Operations: readiness for anyone; /metrics by network or token, not by role (tests/portal/test_observability.py).
+    Endpoint("GET", "/readyz", "anyone", 200),
+    Endpoint("GET", "/metrics", "anyone", 200),
     Endpoint("GET", "/tickets/{number}", "owner", 200),
     Endpoint("POST", "/tickets/{number}/reply", "owner", 303, body={"text": "Any news?"}, form=True, changes=True),
     Endpoint("GET", "/api/chat/conversations/{conversation}/events", "owner", 200),

@@ -45,6 +45,9 @@ SANCTION = "/moderation/users/<int:user_id>/<any(warn, suspend, ban):kind>"
 ENDPOINTS = [
     Endpoint("GET", "/", "/", "public", 200),
     Endpoint("GET", "/healthz", "/healthz", "public", 200),
+    Endpoint("GET", "/readyz", "/readyz", "public", 200),
+    # Loopback without METRICS_TOKEN (the test client's address); other addresses and tokens: test_observability.py.
+    Endpoint("GET", "/metrics", "/metrics", "public", 200),
     Endpoint("GET", "/favicon.ico", "/favicon.ico", "public", 200),
     Endpoint("GET", "/kb/", "/kb/", "public", 200),
     Endpoint("GET", "/kb/category/<slug>", "/kb/category/{kb_category}", "public", 200),
