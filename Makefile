@@ -8,7 +8,7 @@ export FLASK_APP := wsgi
 
 INSTANCE := $(or $(CALMLINE_INSTANCE_DIR),instance)
 
-.PHONY: run test install setup bench lint clean bot-install bot-train test-tools
+.PHONY: run run-cluster test install setup bench lint clean bot-install bot-train test-tools
 
 run: setup bot-train  ## install, migrate, sync articles, train the bot if changed, seed demo logins (development only), serve
 	@PORT=$(PORT) $(BIN)/python scripts/prepare-run
@@ -18,6 +18,14 @@ run: setup bot-train  ## install, migrate, sync articles, train the bot if chang
 	@echo "  (the assistant answers once Rasa has loaded its model, within a minute)"
 	@echo ""
 	PORT=$(PORT) $(BIN)/honcho start -f Procfile -e $(INSTANCE)/run.env
+
+# Two portal boxes (:8001, :8002) on one PostgreSQL and one Redis (DATABASE_URL, REDIS_URL;
+# default the local services and a database calmline_cluster), with one Rasa and one action server.
+CLUSTER := $(or $(CALMLINE_CLUSTER_DIR),instance/cluster)
+
+run-cluster: install bot-train  ## two portal boxes on one PostgreSQL and one Redis, migrated once, then served
+	@CALMLINE_CLUSTER_DIR=$(CLUSTER) $(BIN)/python scripts/prepare-cluster
+	$(BIN)/honcho start -f Procfile.cluster -e $(CLUSTER)/run.env
 
 test: install bot-install bot-train test-tools  ## the whole suite on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set
 	@bash scripts/ensure-chromium
