@@ -162,7 +162,7 @@ def test_thread_page_queries_do_not_grow_with_posts_authors_or_votes(app):
     assert len(post_ids(page)) == POSTS_PER_PAGE
     assert page.count('data-votes="5"') == POSTS_PER_PAGE
     # The same handful for 1 post or 20 (the nav, the signed-in user and their roles included).
-    assert len(busy_queries) == len(quiet_queries) <= 20, busy_queries
+    assert len(busy_queries) == len(quiet_queries) <= 24, busy_queries  # 22 since the messenger (issue 16)
     assert elapsed < 2.0  # typically ~30 ms; generous for a shared machine
     with counted_queries(app) as list_queries:
         listing = client.get("/forum").get_data(as_text=True)
