@@ -30,18 +30,6 @@ def live_app(make_app):
     rasa.close()
 
 
-@pytest.fixture
-def mailbox(monkeypatch):
-    sent: list[str] = []
-
-    def send_mail(to, subject, body):
-        sent.append(f"to={to} subject={subject!r}\n{body}")
-        return True
-
-    monkeypatch.setattr("portal.tickets.mail.send_mail", send_mail)
-    return sent
-
-
 def live_chat(app, email: str | None = "robin@example.com", customer=None):
     """A handed-off chat Alex has claimed; the visitor gave `email` (None: skipped)."""
     if customer is None:

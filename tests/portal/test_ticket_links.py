@@ -35,18 +35,6 @@ def visitor_ticket(desk, people, email="robin@example.com") -> str:
     return number
 
 
-@pytest.fixture
-def mailbox(monkeypatch):
-    sent: list[str] = []
-
-    def send_mail(to, subject, body):
-        sent.append(f"to={to} subject={subject!r}\n{body}")
-        return True
-
-    monkeypatch.setattr("portal.tickets.mail.send_mail", send_mail)
-    return sent
-
-
 def staff_reply(desk, number, mailbox, text="Your refund is on its way.") -> str:
     """The mail the agent's reply sent ('' for none)."""
     mailbox.clear()
