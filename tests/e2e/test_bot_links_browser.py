@@ -10,11 +10,30 @@ import json
 import pytest
 from playwright.sync_api import expect
 
+from portal import create_app
+from portal.extensions import db
 from portal.inputs import is_local_path
+from tests.conftest import test_config
 from tests.portal.test_local_links import ELSEWHERE, LOCAL
 
 pytestmark = pytest.mark.e2e
 ORIGIN = "http://calmline.test"
+
+
+@pytest.fixture
+def app(tmp_path):
+    """An app on its own SQLite file. Not the suite's test database: on the PostgreSQL pass that
+    is also the database of the live server the other browser tests share, and preparing it
+    (schema reset, cleaning) here would empty that server's tables mid-run."""
+    from flask_migrate import upgrade
+
+    app = create_app(test_config(f"sqlite:///{tmp_path / 'bot-links.db'}", tmp_path))
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    app.extensions["search"].close()
 
 
 @pytest.fixture
