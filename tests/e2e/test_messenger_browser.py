@@ -222,7 +222,9 @@ def test_rating_buttons_turn_read_only_once_answered_and_after_a_reload(page, si
     expect(rating).to_be_visible()
     four = rating.get_by_role("button", name="4")
     expect(four).to_be_enabled()
-    four.click()
+    with page.expect_response(lambda r: r.url.endswith("/api/chat/messages")) as answered:
+        four.click()
+    assert answered.value.ok  # stored before the reload below, which would otherwise race it
     expect(widget.locator(".msg-customer").last).to_have_text(re.compile("4$"))
     expect(four).to_be_disabled()
     expect(rating.get_by_role("button", name="1")).to_be_disabled()

@@ -269,11 +269,19 @@
 
   // On every page: the conversation as it was (history, who has it), followed live while a
   // person has it, so what they write shows up, or is counted as unread, on whichever page.
-  function restore() {
+  // A passing failure (the server busy, the network dropping) is tried again before the widget
+  // gives up and greets as if there were no conversation.
+  function restore(attempt) {
+    attempt = attempt || 0;
     if (!conversationId) { tell("history", { messages: [] }); return; }
+    function retry() {
+      if (attempt < 3) { window.setTimeout(function () { restore(attempt + 1); }, 500 * (attempt + 1)); return true; }
+      return false;
+    }
     api("/api/chat/conversations/" + conversationId).then(function (res) {
       if (!res.ok) {
         if (res.status === 404) { window.localStorage.removeItem(KEY); conversationId = null; }
+        else if (retry()) return;
         tell("history", { messages: [] });
         return;
       }
@@ -285,7 +293,7 @@
         const agent = res.data.messages.filter(function (m) { return m.sender === "agent" && m.author; }).pop();
         setStatus(res.data.status, agent ? agent.author : "");
       }
-    }).catch(function () { tell("history", { messages: [] }); });
+    }).catch(function () { if (!retry()) tell("history", { messages: [] }); });
   }
 
   // attachments.js sent files: the answer is like a sent message's.
