@@ -8,7 +8,7 @@ export FLASK_APP := wsgi
 
 INSTANCE := $(or $(CALMLINE_INSTANCE_DIR),instance)
 
-.PHONY: run run-cluster test install setup bench lint clean bot-install bot-train test-tools
+.PHONY: run run-cluster test install setup bench soak lint clean bot-install bot-train test-tools
 
 run: setup bot-train  ## install, migrate, sync articles, train the bot if changed, seed demo logins (development only), serve
 	@PORT=$(PORT) $(BIN)/python scripts/prepare-run
@@ -78,6 +78,9 @@ bot-train: bot-install  ## train the bot when its data or config changed (conten
 
 bench: install bot-train  ## benchmarks -> bench/results.json
 	$(BIN)/python bench/run.py
+
+soak: install bot-train  ## two boxes under load for 10 minutes, with faults -> bench/soak-results.json (restarts PostgreSQL and Redis)
+	$(BIN)/python bench/soak.py
 
 lint: install
 	$(BIN)/ruff check portal forum tests bench
