@@ -2,9 +2,9 @@
 
 It tells the application how many workers serve it (portal/config.py refuses to start in
 production with several workers and rate limits in per-process memory, no REDIS_URL), and
-checks that event streams leave each worker threads for everything else. It also gives the
-workers one directory for their Prometheus metrics (PROMETHEUS_MULTIPROC_DIR), emptied at
-start, so /metrics on any worker adds up all of them.
+checks that event streams leave each worker threads (gthread) or connections (gevent) for
+everything else. It also gives the workers one directory for their Prometheus metrics
+(PROMETHEUS_MULTIPROC_DIR), emptied at start, so /metrics on any worker adds up all of them.
 """
 
 import os
@@ -49,15 +49,22 @@ def on_exit(server) -> None:
 
 
 def post_worker_init(worker):
-    """Event streams must leave a worker threads for everything else: refuse to start otherwise."""
+    """Event streams must leave a worker room for everything else: threads under gthread,
+    connections under gevent (streams are greenlets there). Refuse to start otherwise."""
     from gunicorn.arbiter import Arbiter
+    from gunicorn.workers.base_async import AsyncWorker
 
     from portal.config import ConfigError
-    from portal.events.streams import fit_streams_to_threads
+    from portal.events.streams import fit_streams_to_worker
 
+    connections = worker.worker_connections if isinstance(worker, AsyncWorker) else None
     try:
-        streams = fit_streams_to_threads(worker.wsgi.config, worker.cfg.threads)
+        streams = fit_streams_to_worker(worker.wsgi.config, worker.cfg.threads, connections)
     except ConfigError as exc:
         worker.log.error("%s", exc)
         raise SystemExit(Arbiter.WORKER_BOOT_ERROR) from None  # the arbiter stops: "Worker failed to boot"
-    worker.log.info("event streams: at most %d of %d threads", streams, worker.cfg.threads)
+    if connections is None:
+        worker.log.info("event streams: at most %d of %d threads", streams, worker.cfg.threads)
+    else:
+        worker.log.info("event streams: at most %d of %d connections (%s)", streams, connections,
+                        type(worker).__name__)

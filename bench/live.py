@@ -118,7 +118,7 @@ def run_level(chats_wanted: int, rounds: int, latency_stats, log, database_url: 
               burst_round: bool = False) -> dict:
     threads = chats_wanted + 24  # each worker holds about half the streams (one thread each), give or take 16
     use_redis = bool(os.environ.get("REDIS_URL"))
-    with running_portal(workers=2, threads=threads, use_redis=use_redis, database_url=database_url,
+    with running_portal(workers=2, threads=threads, worker_class="gthread", use_redis=use_redis, database_url=database_url,
                         SSE_STREAM_SECONDS=60, SSE_MAX_STREAMS=chats_wanted + 16,  # 8 threads always free for POSTs
                         # one agent follows every chat here (a real console holds one stream)
                         SSE_MAX_STREAMS_PER_CLIENT=chats_wanted + 16,

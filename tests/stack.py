@@ -77,6 +77,17 @@ def _gunicorn_extra_args() -> list[str]:
     return ["--no-control-socket"] if any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS) else []
 
 
+WORKER_CONNECTIONS = 1000  # gunicorn's default for gevent; the Procfile gives 2000
+
+
+def worker_args(worker_class: str = "gevent", threads: int = 4) -> list[str]:
+    """gunicorn's worker options: gevent as in the Procfile (a stream is a greenlet), or gthread
+    where a test is about threads (each open stream holds one)."""
+    if worker_class == "gevent":
+        return ["-k", "gevent", "--worker-connections", str(WORKER_CONNECTIONS)]
+    return ["-k", worker_class, "--threads", str(threads)]
+
+
 def _wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT
     last = "no answer"
@@ -251,8 +262,8 @@ def running_stack(workers: int = 2):
         log = tmp / "portal.log"
         with open(log, "wb") as err:
             procs["portal"] = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", "4", "-k", "gthread",
-                 "-b", f"127.0.0.1:{portal_port}", "--graceful-timeout", "5", *_gunicorn_extra_args(), "wsgi:app"],
+                [sys.executable, "-m", "gunicorn", "-w", str(workers), *worker_args(), "-b", f"127.0.0.1:{portal_port}",
+                 "--graceful-timeout", "5", *_gunicorn_extra_args(), "wsgi:app"],
                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
         _wait_healthy(portal_url, procs["portal"], log)
 
@@ -307,8 +318,9 @@ class Portal:
 
 @contextmanager
 def running_portal(workers: int = 2, threads: int = 32, use_redis: bool = False, database_url: str | None = None,
-                   **overrides):
-    """A migrated, seeded portal under gunicorn (gthread); Rasa is not running (port 9).
+                   worker_class: str = "gevent", **overrides):
+    """A migrated, seeded portal under gunicorn (gevent as in the Procfile; `threads` counts with
+    worker_class="gthread"); Rasa is not running (port 9).
 
     use_redis keeps REDIS_URL (live delivery then wakes streams through Redis pub/sub);
     database_url defaults to a SQLite file in a temporary instance folder.
@@ -329,7 +341,7 @@ def running_portal(workers: int = 2, threads: int = 32, use_redis: bool = False,
         log = tmp / "portal.log"
         with open(log, "wb") as err:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
+                [sys.executable, "-m", "gunicorn", "-w", str(workers), *worker_args(worker_class, threads),
                  "--keep-alive", "10",
                  "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5", *_gunicorn_extra_args(), "wsgi:app"],
                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)

@@ -32,16 +32,21 @@ def last_event_id() -> int:
     return parse_int(raw, "after", 0, 0, MAX_ID)
 
 
-def fit_streams_to_threads(config: dict, threads: int) -> int:
-    """At a gunicorn worker's start (gunicorn.conf.py), with its thread count. Streams must leave
-    threads for everything else: unset, SSE_MAX_STREAMS is the threads less a quarter (at least
-    two), 24 of the Procfile's 32; set to the threads or more, the worker refuses to start."""
+def fit_streams_to_worker(config: dict, threads: int, connections: int | None = None) -> int:
+    """At a gunicorn worker's start (gunicorn.conf.py). A gthread worker gives each stream one of
+    its threads; a gevent worker (``connections``: its --worker-connections) a greenlet, so
+    there the connections are what streams share with everything else (keep-alive clients,
+    messages, pages, /healthz). Unset, SSE_MAX_STREAMS is those slots less a quarter (at least
+    two): 24 of 32 threads, 1,500 of 2,000 connections; set to the slots or more, the worker
+    refuses to start."""
+    slots, what = (threads, "threads (gunicorn --threads)") if connections is None else \
+        (connections, "connections (gunicorn --worker-connections)")
     wanted = config.get("SSE_MAX_STREAMS")
     if wanted is None:
-        config["SSE_MAX_STREAMS"] = max(0, threads - max(2, threads // 4))
-    elif wanted >= threads:
-        raise ConfigError(f"SSE_MAX_STREAMS={wanted} would let event streams take all {threads} of a worker's "
-                          f"threads (gunicorn --threads): set it below {threads}, or leave it unset.")
+        config["SSE_MAX_STREAMS"] = max(0, slots - max(2, slots // 4))
+    elif wanted >= slots:
+        raise ConfigError(f"SSE_MAX_STREAMS={wanted} would let event streams take all {slots} of a worker's "
+                          f"{what}: set it below {slots}, or leave it unset.")
     return config["SSE_MAX_STREAMS"]
 
 
@@ -62,11 +67,11 @@ def queue_scope(user) -> QueueScope | None:
 def event_response(conversation_ids: list, after: int, staff: bool, on_tick=None):
     """SSE when the client asks for text/event-stream; otherwise one JSON batch (polling).
 
-    A stream holds one of the worker's threads for as long as it is open. One client keeps at
-    most SSE_MAX_STREAMS_PER_CLIENT streams (429; on every worker and box together when Redis
-    is set, else per worker) and the worker at most
-    SSE_MAX_STREAMS (503): the widget and the console then follow by polling, and the threads
-    left keep answering messages. `on_tick` runs once for a poll and every few seconds while a
+    A stream holds one of the worker's threads (gthread) or one of its connections (gevent: a
+    greenlet, no thread) for as long as it is open. One client keeps at most
+    SSE_MAX_STREAMS_PER_CLIENT streams (429; on every worker and box together when Redis is
+    set, else per worker) and the worker at most SSE_MAX_STREAMS (503): the widget and the
+    console then follow by polling, and the threads or connections left keep answering messages. `on_tick` runs once for a poll and every few seconds while a
     stream is open."""
     scope = queue_scope(current_user) if staff else None
     if "text/event-stream" in request.headers.get("Accept", ""):

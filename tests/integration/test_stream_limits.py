@@ -32,7 +32,7 @@ def visitor_chat(base: str) -> tuple[requests.Session, str]:
 
 
 def test_one_visitor_cannot_take_a_workers_threads_and_healthz_answers():
-    with running_portal(workers=1, threads=THREADS, SSE_STREAM_SECONDS=60) as portal:
+    with running_portal(workers=1, threads=THREADS, worker_class="gthread", SSE_STREAM_SECONDS=60) as portal:
         mallory, mallory_url = visitor_chat(portal.url)
         casey, casey_url = visitor_chat(portal.url)
         robin, robin_url = visitor_chat(portal.url)

@@ -12,7 +12,7 @@ import pytest
 
 from portal.chat.services import start_conversation
 from portal.config import ConfigError, load_config
-from portal.events.streams import fit_streams_to_threads
+from portal.events.streams import fit_streams_to_worker
 from portal.extensions import db
 from portal.visitor import COOKIE
 
@@ -84,16 +84,25 @@ def test_the_per_client_limit_is_configurable(make_app):
 def test_unset_the_worker_limit_is_fitted_to_the_threads(threads, streams, tmp_path):
     config = load_config(tmp_path, {"SECRET_KEY": "k" * 40})
     assert config["SSE_MAX_STREAMS"] is None and config["SSE_MAX_STREAMS_PER_CLIENT"] == 3
-    assert fit_streams_to_threads(config, threads) == streams == config["SSE_MAX_STREAMS"]
+    assert fit_streams_to_worker(config, threads) == streams == config["SSE_MAX_STREAMS"]
 
 
 def test_a_worker_limit_that_takes_every_thread_refuses_to_start(tmp_path):
     config = load_config(tmp_path, {"SECRET_KEY": "k" * 40, "SSE_MAX_STREAMS": "32"})
     with pytest.raises(ConfigError, match="SSE_MAX_STREAMS=32 .* all 32"):
-        fit_streams_to_threads(config, 32)
+        fit_streams_to_worker(config, 32)
     config = load_config(tmp_path, {"SECRET_KEY": "k" * 40, "SSE_MAX_STREAMS": "20"})
-    assert fit_streams_to_threads(config, 32) == 20
+    assert fit_streams_to_worker(config, 32) == 20
 
+
+
+@pytest.mark.parametrize("connections, streams", [(2000, 1500), (1000, 750), (4, 2)])
+def test_under_gevent_the_worker_limit_is_fitted_to_its_connections_not_its_threads(connections, streams, tmp_path):
+    config = load_config(tmp_path, {"SECRET_KEY": "k" * 40})
+    assert fit_streams_to_worker(config, 1, connections) == streams == config["SSE_MAX_STREAMS"]
+    config = load_config(tmp_path, {"SECRET_KEY": "k" * 40, "SSE_MAX_STREAMS": str(connections)})
+    with pytest.raises(ConfigError, match=f"all {connections} of a worker's connections"):
+        fit_streams_to_worker(config, 1, connections)
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs the Redis that .ci/run provides (REDIS_URL)")
 def test_with_redis_one_visitor_is_capped_across_workers(make_app):
