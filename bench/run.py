@@ -40,6 +40,7 @@ import insight  # noqa: E402  (bench/insight.py: the supervisor dashboard)
 import live  # noqa: E402  (bench/live.py)
 import nlu  # noqa: E402  (bench/nlu.py)
 import search_engines  # noqa: E402  (bench/search_engines.py)
+import streams  # noqa: E402  (bench/streams.py: open event streams at scale)
 from common import (  # noqa: E402
     BENCH,
     RESULTS,
@@ -115,7 +116,7 @@ def parse_args(argv=None):
                     help="load generator: wrk if installed (auto), or force one")
     ap.add_argument("--skip", default="",
                     help="comma-separated sections to skip: search,pages,quality,detector,understanding,nlu_cv,chat,live,"
-                         "forum,insight")
+                         "streams,forum,insight")
     ap.add_argument("--chat-conversations", type=int, help="conversations of 8 turns for the chat run (default 25)")
     ap.add_argument("--synthetic-vectors", action="store_true",
                     help="search: fixed pseudo-random document vectors at every size (latency only, no embedding)")
@@ -242,6 +243,16 @@ def main(argv=None) -> int:
                 results["live"] = {"error": f"{exc.__class__.__name__}: {str(exc)[:2000]}",
                                    "traceback": traceback.format_exc()[-3000:]}
                 results["errors"].append(f"live: {exc.__class__.__name__}: {str(exc)[:300]}")
+        if "streams" not in args.skip:
+            meter = CpuMeter()
+            try:
+                results["streams"] = streams.bench_streams(latency_stats, log, levels=(50,) if args.quick else
+                                                           streams.LEVELS, database_url=args.live_database_url)
+                results["cpu_usage"]["streams"] = meter.result()
+            except Exception as exc:  # noqa: BLE001
+                results["streams"] = {"error": f"{exc.__class__.__name__}: {str(exc)[:2000]}",
+                                      "traceback": traceback.format_exc()[-3000:]}
+                results["errors"].append(f"streams: {exc.__class__.__name__}: {str(exc)[:300]}")
         if "forum" not in args.skip:
             meter = CpuMeter()
             try:

@@ -129,6 +129,11 @@ def summary(results: dict) -> str:
                              f"polling {r.get('streams_polling', 0)}, "
                              f"p95 {r['p95_ms']} ms")
             lines.append(f"  most concurrent live chats with no message lost: {lv['most_concurrent_chats_with_no_loss']}")
+    if results.get("streams"):
+        import streams  # bench/streams.py
+
+        lines.append("")
+        lines += streams.summary_lines(results["streams"])
     if results.get("forum"):
         lines.append("")
         lines += forum_bench().summary_lines(results["forum"])

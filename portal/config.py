@@ -158,10 +158,11 @@ def load_config(instance_dir: Path, env: dict[str, str] | None = None) -> dict:
         "CHAT_REPLY_MAIL_MINUTES": float(env.get("CHAT_REPLY_MAIL_MINUTES") or 10),
         # Live chat delivery: how long one SSE response stays open before the browser reconnects.
         "SSE_STREAM_SECONDS": float(env.get("SSE_STREAM_SECONDS") or 25),
-        # Streams one worker process keeps open at most (each holds a thread), in all and per
-        # client (account, visitor cookie or address). Past them, clients follow by polling.
-        # Unset, SSE_MAX_STREAMS is fitted to gunicorn's --threads at the worker's start (24 of
-        # the Procfile's 32); set to --threads or more, the worker refuses to start.
+        # Streams one worker process keeps open at most, in all and per client (account, visitor
+        # cookie or address). Past them, clients follow by polling. Unset, SSE_MAX_STREAMS is
+        # fitted at the worker's start to gunicorn's --worker-connections under gevent (1,500 of
+        # the Procfile's 2,000) or its --threads under gthread (24 of 32: there each stream holds
+        # a thread); set to them or more, the worker refuses to start (gunicorn.conf.py).
         "SSE_MAX_STREAMS": int(env["SSE_MAX_STREAMS"]) if (env.get("SSE_MAX_STREAMS") or "").strip() else None,
         "SSE_MAX_STREAMS_PER_CLIENT": int(env.get("SSE_MAX_STREAMS_PER_CLIENT") or 3),
         "KB_PAGE_CACHE_SECONDS": float(env.get("KB_PAGE_CACHE_SECONDS") or 30),
@@ -213,7 +214,7 @@ def engine_options(db_url: str) -> dict:
         # Several gunicorn workers share the file: wait for a writer instead of failing.
         options["connect_args"] = {"timeout": 30}
     else:
-        # A gthread worker serves dozens of requests at once (SSE streams among them). With
+        # A worker serves dozens of requests at once (an SSE stream only while it checks). With
         # SQLAlchemy's default pool (5 kept, 10 more opened and closed again) most requests paid
         # for a new PostgreSQL connection under load: keep enough open. Per worker:
         # DATABASE_POOL_SIZE kept plus DATABASE_MAX_OVERFLOW at peaks (4 workers x 20 = 80,

@@ -80,11 +80,11 @@ def _gunicorn_extra_args() -> list[str]:
 WORKER_CONNECTIONS = 1000  # gunicorn's default for gevent; the Procfile gives 2000
 
 
-def worker_args(worker_class: str = "gevent", threads: int = 4) -> list[str]:
+def worker_args(worker_class: str = "gevent", threads: int = 4, connections: int = WORKER_CONNECTIONS) -> list[str]:
     """gunicorn's worker options: gevent as in the Procfile (a stream is a greenlet), or gthread
     where a test is about threads (each open stream holds one)."""
     if worker_class == "gevent":
-        return ["-k", "gevent", "--worker-connections", str(WORKER_CONNECTIONS)]
+        return ["-k", "gevent", "--worker-connections", str(connections)]
     return ["-k", worker_class, "--threads", str(threads)]
 
 
@@ -318,7 +318,7 @@ class Portal:
 
 @contextmanager
 def running_portal(workers: int = 2, threads: int = 32, use_redis: bool = False, database_url: str | None = None,
-                   worker_class: str = "gevent", **overrides):
+                   worker_class: str = "gevent", worker_connections: int = WORKER_CONNECTIONS, **overrides):
     """A migrated, seeded portal under gunicorn (gevent as in the Procfile; `threads` counts with
     worker_class="gthread"); Rasa is not running (port 9).
 
@@ -341,7 +341,7 @@ def running_portal(workers: int = 2, threads: int = 32, use_redis: bool = False,
         log = tmp / "portal.log"
         with open(log, "wb") as err:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-w", str(workers), *worker_args(worker_class, threads),
+                [sys.executable, "-m", "gunicorn", "-w", str(workers), *worker_args(worker_class, threads, worker_connections),
                  "--keep-alive", "10",
                  "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5", *_gunicorn_extra_args(), "wsgi:app"],
                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -55,6 +56,21 @@ def seed_live_chats(env: dict, count: int, agent_email: str = "agent@example.com
     if done.returncode != 0:
         raise RuntimeError(f"seeding live chats failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def agent_headers(url: str, email: str = "agent@example.com", password: str = "calm-agent-2026") -> dict[str, str]:
+    """The headers of a signed-in agent's JSON requests: session cookie, CSRF token, and the same
+    User-Agent (Flask-Login binds the session to it)."""
+    import requests
+
+    http = requests.Session()
+    form = http.get(f"{url}/auth/login", timeout=30).text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    http.post(f"{url}/auth/login", data={"email": email, "password": password, "csrf_token": token},
+              allow_redirects=False, timeout=30)
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', http.get(f"{url}/chat", timeout=30).text).group(1)
+    return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in http.cookies), "X-CSRFToken": csrf,
+            "User-Agent": http.headers["User-Agent"], "Content-Type": "application/json"}
 
 
 async def _head(reader: asyncio.StreamReader) -> tuple[int, dict[str, str]]:

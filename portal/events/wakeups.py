@@ -7,6 +7,10 @@ thread per process asks the database every POLL_SECONDS which conversations have
 events and wakes just those streams: one small query per process, not one per stream.
 A wake-up is only a hint: the database is always the source of truth, and every stream
 re-checks it every few seconds anyway.
+
+Under gunicorn's gevent worker (the Procfile's) the threading module is monkey-patched before
+the app loads: the listener and the poller are greenlets, the locks and Events gevent's, and
+redis-py waits on patched sockets, so a waiting stream costs no thread.
 """
 
 from __future__ import annotations
@@ -27,8 +31,8 @@ def channel_for(conversation_id: int | None) -> str:
 
 class StreamSlots:
     """The Server-Sent Event streams this process has open, in all and per client. Each holds a
-    worker thread: neither one client nor all of them together may take the threads the worker
-    needs for everything else (messages, pages, /healthz).
+    worker thread (gthread) or connection (gevent): neither one client nor all of them together
+    may take what the worker needs for everything else (messages, pages, /healthz).
 
     With Redis, a client's streams are counted across every worker and box: each open stream is
     a member of the client's sorted set, scored by when its lease ends (a stream lives at most

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from tests.stack import running_portal
-from tests.streams_load import Stream, StreamHolder, request, seed_live_chats
+from tests.streams_load import Stream, StreamHolder, agent_headers, request, seed_live_chats
 
 pytestmark = pytest.mark.integration
 CHATS, TABS = 100, 3  # 300 streams: each visitor follows their chat in three tabs (the per-client limit)
@@ -43,19 +43,6 @@ def _connections(url: str) -> int:
     name = url.rpartition("/")[2]
     with psycopg.connect(url.rpartition("/")[0] + "/postgres", autocommit=True, connect_timeout=10) as conn:
         return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (name,)).fetchone()[0]
-
-
-def _agent(url: str) -> dict[str, str]:
-    """The headers of the demo agent's requests: session cookie, CSRF token, and the same
-    User-Agent (the session is bound to it)."""
-    http = requests.Session()
-    form = http.get(f"{url}/auth/login", timeout=10).text
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
-    http.post(f"{url}/auth/login", data={"email": "agent@example.com", "password": "calm-agent-2026",
-                                         "csrf_token": token}, allow_redirects=False, timeout=10)
-    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', http.get(f"{url}/chat", timeout=10).text).group(1)
-    return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in http.cookies), "X-CSRFToken": csrf,
-            "User-Agent": http.headers["User-Agent"], "Content-Type": "application/json"}
 
 
 def test_one_gevent_worker_holds_300_streams_and_still_answers():
@@ -86,7 +73,7 @@ def test_one_gevent_worker_holds_300_streams_and_still_answers():
             if database:
                 assert _connections(database) <= 2 * POOL  # 300 streams wait on no connection of their own
 
-            agent = _agent(portal.url)
+            agent = agent_headers(portal.url)
 
             async def reply_to_all():
                 async def reply(chat):
