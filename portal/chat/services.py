@@ -139,7 +139,9 @@ def post_customer_message(conv: Conversation, text: str, page: str = "", user_em
 
     db.session.commit()  # stored before anything else can fail: nothing typed is lost
     client = current_app.extensions["rasa"]
-    metadata = {"page": page[:300], "user": user_email, "conversation": conv.public_id}
+    # The message's id marks it in Rasa's tracker: a message retried on another Rasa server after
+    # a failure may be there twice (portal/chat/rasa_client.py), and it shows which.
+    metadata = {"page": page[:300], "user": user_email, "conversation": conv.public_id, "message_id": message.id}
     try:
         replies = client.send(conv.public_id, text, metadata)
     except BotUnavailable as exc:

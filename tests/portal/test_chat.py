@@ -111,6 +111,7 @@ def test_a_message_is_stored_forwarded_and_answered(chat_app, rasa):
     assert sent["path"] == "/webhooks/portal/webhook"
     assert sent["sender"] == data["conversation_id"]
     assert sent["metadata"]["page"] == "/kb/charged-twice"
+    assert sent["metadata"]["message_id"] == stored_message.id  # marks a retried message in the tracker
     messages = stored(chat_app, Message)
     assert [m.sender for m in messages] == ["customer", "bot", "bot"]
     assert messages[0].frustration_score > 0.5 and messages[0].frustration_signals

@@ -130,7 +130,7 @@ def test_nothing_is_asked_before_a_handoff_and_others_cannot_answer(chat_app):
 
 
 def test_an_address_left_with_a_message_counts_as_answered(chat_app):
-    chat_app.extensions["rasa"].base_url = "http://127.0.0.1:9"  # the bot is down: leave a message
+    chat_app.extensions["rasa"].base_urls = ["http://127.0.0.1:9"]  # the bot is down: leave a message
     client = chat_app.test_client()
     conv = send(client, "My refund never arrived").get_json()["conversation_id"]
     left = client.post(f"/api/chat/conversations/{conv}/leave-message", json={"email": "robin@example.com"},
