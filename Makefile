@@ -20,7 +20,8 @@ run: setup bot-train  ## install, migrate, sync articles, train the bot if chang
 	PORT=$(PORT) $(BIN)/honcho start -f Procfile -e $(INSTANCE)/run.env
 
 # Two portal boxes (:8001, :8002) on one PostgreSQL and one Redis (DATABASE_URL, REDIS_URL;
-# default the local services and a database calmline_cluster), with one Rasa and one action server.
+# default the local services and a database calmline_cluster), with two Rasa servers (:5005, :5006),
+# each with its own action server (:5055, :5056).
 CLUSTER := $(or $(CALMLINE_CLUSTER_DIR),instance/cluster)
 
 run-cluster: install bot-train  ## two portal boxes on one PostgreSQL and one Redis, migrated once, then served
