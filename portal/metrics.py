@@ -26,6 +26,8 @@ REQUEST_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0))
 CHAT_TURNS = Counter("calmline_chat_turns", "Messages customers wrote in chat.")
 HANDOFFS = Counter("calmline_handoffs", "Conversations handed off from the bot to people.")
+RASA_FAILURES = Counter("calmline_rasa_failures", "Calls a Rasa server failed (unreachable, timeout, 5xx), by its "
+                        "place in RASA_URL; the conversation's next server was asked.", ["server"])
 OPEN_STREAMS = Gauge("calmline_event_streams_open", "Live event streams (SSE) open now.",
                      multiprocess_mode="livesum")
 SEARCH_SECONDS = Histogram("calmline_search_duration_seconds", "Time the search engine took to answer a query.",

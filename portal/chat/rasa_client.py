@@ -29,6 +29,7 @@ unavailable" and kept, as when the bot is down.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -37,6 +38,9 @@ import jwt
 import requests
 
 from portal.inputs import is_local_path
+from portal.metrics import RASA_FAILURES
+
+log = logging.getLogger(__name__)
 
 TOKEN_SECONDS = 60
 DOWN_SECONDS = 5.0  # how long a server that failed is tried last
@@ -130,6 +134,9 @@ class RasaClient:
             except _Failover as exc:
                 self._mark_down(url)
                 last = str(exc)
+                number = self.base_urls.index(url) + 1
+                RASA_FAILURES.labels(str(number)).inc()
+                log.warning("Rasa server %d failed (%s); trying the conversation's next server", number, last)
                 continue
             self._mark_up(url)
             return data

@@ -9,6 +9,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from prometheus_client import REGISTRY
 
 from portal.chat.rasa_client import BotUnavailable, RasaClient, rendezvous_order, server_urls
 from tests.portal.test_chat import send
@@ -108,8 +109,10 @@ def test_a_killed_server_s_conversations_go_to_the_next_and_it_is_skipped_for_a_
     client = RasaClient(f"{a.url},{b.url}", timeout=2, down_seconds=0.5)
     on_a = sender_on(client, a)
     assert answered_by(client, on_a) == "a"
+    failures = REGISTRY.get_sample_value("calmline_rasa_failures_total", {"server": "1"}) or 0
     a.status = 503  # e.g. its action server is unreachable (bot/channels.py)
     assert answered_by(client, on_a) == "b"
+    assert REGISTRY.get_sample_value("calmline_rasa_failures_total", {"server": "1"}) == failures + 1
     asked = len(a.seen)
     assert answered_by(client, sender_on(client, a, "other")) == "b"  # not asked again while down
     assert len(a.seen) == asked
