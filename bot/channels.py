@@ -91,9 +91,12 @@ async def answers_health(url: str, timeout: float = HEALTH_TIMEOUT_SECONDS) -> b
 
 
 def action_webhook(app) -> str | None:
-    """The action server URL this Rasa's agent calls (its endpoints file), if any."""
-    endpoint = getattr(getattr(app.ctx, "agent", None), "action_endpoint", None)
-    return getattr(endpoint, "url", None) or None
+    """The action server URL this Rasa's agent calls (its endpoints file), if it has a model to
+    run actions with (without one it runs nothing, whatever the action server's state)."""
+    agent = getattr(app.ctx, "agent", None)
+    if agent is None or not agent.is_ready():
+        return None
+    return getattr(agent.action_endpoint, "url", None) or None
 
 
 try:  # Rasa is in the bot's virtualenv only; the check above is shared and tested without it

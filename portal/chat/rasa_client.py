@@ -98,7 +98,6 @@ class RasaClient:
     def __init__(self, base_url: str, token: str | None = None, timeout: float = 10.0,
                  down_seconds: float = DOWN_SECONDS):
         self.base_urls = server_urls(base_url)
-        self.base_url = self.base_urls[0]
         self.token = token
         self.timeout = timeout
         self.down_seconds = down_seconds
