@@ -31,7 +31,7 @@ run-cluster: install bot-train  ## two portal boxes on one PostgreSQL and one Re
 test: install bot-install bot-train test-tools  ## the whole suite on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set
 	@bash scripts/ensure-chromium
 	$(BOT_VENV)/bin/python -m pytest bot/tests
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
+	env -u TEST_DATABASE_URL CALMLINE_POSTGRES_PASS_FOLLOWS=$$([ -n "$$TEST_DATABASE_URL" ] && echo 1) $(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL: $$TEST_DATABASE_URL"; \
 		$(BIN)/python -m pytest; \

@@ -18,7 +18,7 @@ from portal.chat.rasa_client import RasaClient, rendezvous_order
 from tests.bots import running_bots
 from tests.stack import RASA_TOKEN, _rasa_auth
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.once]
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from tests.cluster import running_boxes
 from tests.integration.test_live_faults import Side
 from tests.portal.attachment_files import image_bytes
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.once]
 
 
 @pytest.fixture(scope="module")
