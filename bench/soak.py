@@ -143,7 +143,7 @@ def prepare() -> dict[str, str]:
 
 
 def faults(layout: Layout, stop: threading.Event, started: float, record: list) -> None:
-    """Each fault at its share of the run; each process that was killed comes back 30 s later."""
+    """Each fault at its share of the run; a killed process comes back a tenth of the run later."""
     rasa = sorted(n for n in layout.commands if n.startswith("rasa"))
     plan = [(0.15, "kill portal box B", lambda: layout.kill("web_b")),
             (0.25, "restart portal box B", lambda: layout.start("web_b")),
