@@ -8,13 +8,16 @@ Several Rasa servers (RASA_URL="http://a:5005,http://b:5005") share one tracker 
 (PostgreSQL) and one lock store (Redis), so any of them can serve any conversation. Each
 conversation goes to the server that ranks first for its sender id by rendezvous
 (highest-random-weight) hashing: it sticks to that server while it is up, and when a server is
-added or removed only the conversations ranked first on it move. On a connection error, a
-timeout or a 5xx (or 409, Rasa's "no model loaded"), the call goes to the next server in that
+added or removed only the conversations ranked first on it move. On a connection error or a
+5xx (or 409, Rasa's "no model loaded"), the call goes to the next server in that
 conversation's order, and the failed server is skipped by later calls for DOWN_SECONDS, so they
 do not wait for its timeout again. A 5xx includes our channel's 503 when that Rasa's own action
-server is unreachable (bot/channels.py).
+server is unreachable (bot/channels.py). A server that took the message and did not answer
+within RASA_TIMEOUT_SECONDS is still working on it, holding the conversation's lock: that message
+is answered "assistant unavailable" (and kept), not sent on to run the turn twice, and the slow
+server is tried last by the next calls.
 
-What a retry can do: a message that reached a server which then died or timed out may have been
+What a retry can do: a message that reached a server which then died may have been
 applied to the tracker before the failure (Rasa saves the turn before it answers). Sent again to
 the next server, the customer's message and the bot's turn are then in the tracker twice. Rasa
 has no idempotency key to prevent it (message ids in metadata are not deduplicated), so this is
@@ -74,6 +77,10 @@ class _Failover(Exception):
     """This server failed in a way the next one may not: try it."""
 
 
+class _TooSlow(Exception):
+    """This server took the message and did not answer in time: not sent elsewhere."""
+
+
 def server_urls(setting: str) -> list[str]:
     """RASA_URL's comma-separated servers, in the order given, without duplicates."""
     urls: list[str] = []
@@ -130,6 +137,10 @@ class RasaClient:
         for url in self.servers_for(sender_id):
             try:
                 data = self._post_to(url, path, body)
+            except _TooSlow as exc:
+                self._mark_down(url)  # later messages try the other servers first for a while
+                RASA_FAILURES.labels(str(self.base_urls.index(url) + 1)).inc()
+                raise BotUnavailable(str(exc)) from exc
             except _Failover as exc:
                 self._mark_down(url)
                 last = str(exc)
@@ -145,6 +156,10 @@ class RasaClient:
         try:
             response = self._http.post(f"{url}{path}", json=body, headers=self.auth_headers(),
                                        timeout=(min(CONNECT_TIMEOUT, self.timeout), self.timeout))
+        except requests.ReadTimeout as exc:
+            # It got the message and is still at it (holding the conversation's lock): sent to the
+            # next server, the turn would run twice. This message waits for no one else.
+            raise _TooSlow(f"assistant did not answer within {self.timeout:g} s") from exc
         except requests.RequestException as exc:
             raise _Failover(f"assistant unreachable: {exc.__class__.__name__}") from exc
         if response.status_code in FAILOVER_STATUSES:
