@@ -19,8 +19,8 @@ WORK = BENCH / ".work"
 RESULTS = BENCH / "results.json"
 VENV_BIN = ROOT / ".venv" / "bin"
 ARTICLE_TARGET_RPS = 500
-THREADS = 32  # as in the Procfile (live chat streams hold a thread each)
-WORKER_CLASS = "gthread"  # as in the Procfile; --worker-class sync for the plain sync workers
+THREADS = 32  # as in the Procfile under gthread (live chat streams hold a thread each)
+WORKER_CLASS = "gthread"  # the Procfile's worker on SQLite (gevent on PostgreSQL); sync for the plain sync workers
 WARMUP_QUERY = "reset my password"  # untimed: opens the index and searcher
 # Queries for the /api/search throughput run: realistic, and each finds articles in
 # the real KB, so the run measures searching rather than zero-result bookkeeping.

@@ -208,6 +208,17 @@ def _check_shared_limits(env: dict[str, str], redis_url: str | None) -> None:
                           "(login limits multiplied). Set REDIS_URL, or run one worker.")
 
 
+def web_worker_class(db_url: str | None) -> str:
+    """gunicorn's worker for this database (the Procfile's WEB_WORKER_CLASS, scripts/prepare-run).
+
+    gevent on PostgreSQL: an open event stream is a greenlet, so a box follows thousands. gthread
+    on SQLite (the default, one box): SQLite waits for another writer's lock asleep inside C,
+    where gevent cannot switch, so one waiting request would stall every request of its worker,
+    the lock's holder among them. There each stream holds a thread, up to SSE_MAX_STREAMS, and
+    the widget and console follow by polling beyond."""
+    return "gevent" if (db_url or "").startswith(("postgresql", "postgres:")) else "gthread"
+
+
 def engine_options(db_url: str) -> dict:
     options: dict = {"pool_pre_ping": True}
     if db_url.startswith("sqlite"):

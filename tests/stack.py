@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bot.scripts.runtime_config import endpoints
 from bot.scripts.runtime_config import write as write_endpoints
+from portal.config import web_worker_class
 
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_TIMEOUT = 30.0
@@ -80,7 +81,7 @@ def _gunicorn_extra_args() -> list[str]:
 WORKER_CONNECTIONS = 1000  # gunicorn's default for gevent; the Procfile gives 2000
 
 
-def worker_args(worker_class: str = "gevent", threads: int = 4, connections: int = WORKER_CONNECTIONS) -> list[str]:
+def worker_args(worker_class: str, threads: int = 4, connections: int = WORKER_CONNECTIONS) -> list[str]:
     """gunicorn's worker options: gevent as in the Procfile (a stream is a greenlet), or gthread
     where a test is about threads (each open stream holds one)."""
     if worker_class == "gevent":
@@ -262,7 +263,8 @@ def running_stack(workers: int = 2):
         log = tmp / "portal.log"
         with open(log, "wb") as err:
             procs["portal"] = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-w", str(workers), *worker_args(), "-b", f"127.0.0.1:{portal_port}",
+                [sys.executable, "-m", "gunicorn", "-w", str(workers), *worker_args(web_worker_class(env.get("DATABASE_URL"))),
+                 "-b", f"127.0.0.1:{portal_port}",
                  "--graceful-timeout", "5", *_gunicorn_extra_args(), "wsgi:app"],
                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
         _wait_healthy(portal_url, procs["portal"], log)
@@ -318,9 +320,10 @@ class Portal:
 
 @contextmanager
 def running_portal(workers: int = 2, threads: int = 32, use_redis: bool = False, database_url: str | None = None,
-                   worker_class: str = "gevent", worker_connections: int = WORKER_CONNECTIONS, **overrides):
-    """A migrated, seeded portal under gunicorn (gevent as in the Procfile; `threads` counts with
-    worker_class="gthread"); Rasa is not running (port 9).
+                   worker_class: str | None = None, worker_connections: int = WORKER_CONNECTIONS, **overrides):
+    """A migrated, seeded portal under gunicorn (the Procfile's worker for its database unless
+    `worker_class` says: gevent on PostgreSQL, gthread on SQLite, whose `threads` count); Rasa is
+    not running (port 9).
 
     use_redis keeps REDIS_URL (live delivery then wakes streams through Redis pub/sub);
     database_url defaults to a SQLite file in a temporary instance folder.
@@ -341,7 +344,8 @@ def running_portal(workers: int = 2, threads: int = 32, use_redis: bool = False,
         log = tmp / "portal.log"
         with open(log, "wb") as err:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-w", str(workers), *worker_args(worker_class, threads, worker_connections),
+                [sys.executable, "-m", "gunicorn", "-w", str(workers),
+                 *worker_args(worker_class or web_worker_class(env["DATABASE_URL"]), threads, worker_connections),
                  "--keep-alive", "10",
                  "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5", *_gunicorn_extra_args(), "wsgi:app"],
                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)

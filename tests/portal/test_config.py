@@ -1,6 +1,11 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from portal.config import ConfigError, load_config
+from portal.config import ConfigError, load_config, web_worker_class
 
 
 def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path):
@@ -78,3 +83,26 @@ def test_production_refuses_to_make_mail_links_without_a_public_url(tmp_path, pu
     assert load_config(tmp_path, env={**env, "PUBLIC_URL": "https://help.example.com/"})["PUBLIC_URL"] == \
         "https://help.example.com"
     assert load_config(tmp_path, env={})["PUBLIC_URL"] == ""  # development: the page's own address
+
+
+@pytest.mark.parametrize("url, worker", [
+    ("postgresql://u@127.0.0.1:5432/calmline", "gevent"),
+    ("postgresql+psycopg://u@db/calmline", "gevent"),
+    ("postgres://u@db/calmline", "gevent"),
+    ("sqlite:////srv/instance/calmline.db", "gthread"),
+    (None, "gthread"),  # unset: the SQLite file in instance/
+    ("", "gthread"),
+])
+def test_the_web_worker_suits_the_database(url, worker):
+    """SQLite's lock waits sleep in C, where gevent cannot switch: gthread there, gevent on PostgreSQL."""
+    assert web_worker_class(url) == worker
+
+
+def test_make_run_writes_the_worker_for_its_database(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    for url, worker in (("", "gthread"), ("postgresql://u@127.0.0.1:5432/x", "gevent")):
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "WEB_WORKER_CLASS")}
+        env.update(CALMLINE_INSTANCE_DIR=str(tmp_path), DATABASE_URL=url)
+        subprocess.run([sys.executable, str(root / "scripts" / "prepare-run")], cwd=tmp_path, env=env, check=True,
+                       capture_output=True)
+        assert f"WEB_WORKER_CLASS={worker}\n" in (tmp_path / "run.env").read_text()
