@@ -71,10 +71,13 @@ class Layout:
                 name, command = line.split(":", 1)
                 self.commands[name.strip()] = command.strip()
         self.procs: dict[str, subprocess.Popen] = {}
+        self.logs: dict[str, object] = {}
         (CLUSTER_DIR / "logs").mkdir(parents=True, exist_ok=True)
 
     def start(self, name: str) -> None:
-        out = open(CLUSTER_DIR / "logs" / f"{name}.log", "ab")
+        if name in self.logs:
+            self.logs[name].close()
+        self.logs[name] = out = open(CLUSTER_DIR / "logs" / f"{name}.log", "ab")
         self.procs[name] = subprocess.Popen(["bash", "-c", self.commands[name]], cwd=ROOT, env=self.env,
                                             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -97,6 +100,8 @@ class Layout:
                 proc.wait(15)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+        for out in self.logs.values():
+            out.close()
 
     def rss_mb(self) -> dict[str, float]:
         """Resident memory of each process group (the master and its workers together)."""
@@ -111,13 +116,16 @@ class Layout:
 
 
 def wait_ready(urls: list[str], timeout: float = 300) -> None:
+    """Each box ready, and every Rasa server answering (it serves once its model is loaded)."""
     deadline = time.monotonic() + timeout
     for url in urls:
         while True:
             try:
-                if requests.get(url, timeout=3).status_code == 200:
+                r = requests.get(url, timeout=5)
+                servers = r.json().get("rasa", {}).get("servers", [])
+                if r.status_code == 200 and servers and all(s["ok"] for s in servers):
                     break
-            except requests.RequestException:
+            except (requests.RequestException, ValueError):
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{url} did not come up")
@@ -129,9 +137,10 @@ def prepare() -> dict[str, str]:
            "REDIS_URL": os.environ.get("SOAK_REDIS_URL") or "redis://127.0.0.1:6379/5",
            "PORT_A": os.environ.get("PORT_A") or "8101", "PORT_B": os.environ.get("PORT_B") or "8102"}
     import psycopg
+    from psycopg import sql
 
     with psycopg.connect(DATABASE_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS calmline_soak WITH (FORCE)")
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE_URL.rsplit("/", 1)[1])))
     subprocess.run([str(ROOT / ".venv/bin/python"), "scripts/prepare-cluster"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
     values = {}
@@ -156,8 +165,13 @@ def faults(layout: Layout, stop: threading.Event, started: float, record: list) 
         if stop.wait(max(0.0, started + share * SECONDS - time.monotonic())):
             return
         log(what)
-        action()
-        record.append({"at_s": round(time.monotonic() - started, 1), "fault": what})
+        entry = {"at_s": round(time.monotonic() - started, 1), "fault": what}
+        try:
+            action()
+        except Exception as exc:  # noqa: BLE001 - a fault that could not be made is reported, and fails the soak
+            entry["failed"] = f"{type(exc).__name__}: {exc}"
+            log("could not:", entry["failed"])
+        record.append(entry)
 
 
 def account(stats: Stats) -> dict:
@@ -188,13 +202,12 @@ def main() -> int:
     log(f"{SECONDS:.0f} s, {BOT_CUSTOMERS} bot customers, {LIVE_CHATS} live chats, {SEARCHERS} searchers")
     env = prepare()
     layout = Layout(env)
-    for name in layout.commands:
-        layout.start(name)
     urls = [f"http://127.0.0.1:{env['PORT_A']}", f"http://127.0.0.1:{env['PORT_B']}"]
     memory, fault_log = [], []
     try:
+        for name in layout.commands:
+            layout.start(name)
         wait_ready([u + "/readyz" for u in urls])
-        time.sleep(45)  # Rasa loads its model (the bot's first answers would only measure that)
         stats, stop = Stats(), threading.Event()
         balancer = Balancer(urls, stats)
         agent = Agent(balancer, stats, 0, stop)
@@ -231,8 +244,9 @@ def main() -> int:
         first, last = memory[1] if len(memory) > 1 else memory[0], memory[-1]
         print("memory MB, first sample -> last:", {k: f"{first.get(k)} -> {last.get(k)}" for k in last if k != "at_s"})
         acc = report["accounting"]
+        failed_faults = [f for f in fault_log if "failed" in f]
         return 0 if not (acc["customer_lost"] or acc["customer_duplicated"] or acc["agent_lost"]
-                         or acc["agent_duplicated"]) else 1
+                         or acc["agent_duplicated"] or failed_faults or (FAULTS and len(fault_log) < 6)) else 1
     finally:
         layout.stop_all()
 
