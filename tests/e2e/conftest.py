@@ -1,7 +1,8 @@
 """Browser tests: the real app under gunicorn, driven by Debian's Chromium through Playwright.
 
 The server is built once per run the way an operator would: migrations, ``flask kb sync``,
-``flask seed demo``, ``flask search reindex``, then ``gunicorn -w 2 -k gthread``. TEST_DATABASE_URL selects
+``flask seed demo``, ``flask search reindex``, then ``gunicorn -w 2`` with the Procfile's worker
+for the database (gevent on PostgreSQL, gthread on SQLite). TEST_DATABASE_URL selects
 PostgreSQL (the public schema is dropped and recreated first); otherwise SQLite in a temp dir.
 No browser is ever downloaded: when /usr/bin/chromium is missing the tests are skipped.
 """
@@ -36,6 +37,7 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+from portal.config import web_worker_class  # noqa: E402
 from tests.stack import (  # noqa: E402
     _flask,
     _free_port,
@@ -44,6 +46,7 @@ from tests.stack import (  # noqa: E402
     _server_env,
     _stop,
     _wait_healthy,
+    worker_args,
 )
 
 
@@ -66,7 +69,8 @@ def live_server():
         log = tmp / "gunicorn.log"
         with open(log, "wb") as err:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "8", "-b", f"127.0.0.1:{port}",
+                [sys.executable, "-m", "gunicorn", "-w", "2", *worker_args(web_worker_class(env["DATABASE_URL"]), threads=8),
+                 "-b", f"127.0.0.1:{port}",
                  "--graceful-timeout", "5",
                  *_gunicorn_extra_args(), "wsgi:app"],
                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err,

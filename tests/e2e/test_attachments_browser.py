@@ -17,6 +17,12 @@ pytestmark = pytest.mark.e2e
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
+def shown(img) -> None:
+    """The picture loaded and decoded (a broken one completes with no width): waits for it to arrive."""
+    img.page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle(),
+                               timeout=15_000)
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_photo_in_chat_and_pdf_on_the_ticket_reach_the_other_side(new_context, size):
     customer = new_context().new_page()
@@ -46,10 +52,10 @@ def test_photo_in_chat_and_pdf_on_the_ticket_reach_the_other_side(new_context, s
     photo = chat.locator(".msg-customer img.attachment-thumb")
     expect(photo).to_have_count(1)
     expect(photo).to_have_attribute("alt", "damage.jpg")
-    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
+    shown(photo)
     seen = console.locator("[data-transcript] img.attachment-thumb")
     expect(seen).to_have_count(1)
-    assert seen.evaluate("img => img.complete && img.naturalWidth > 0")
+    shown(seen)
 
     # The agent's PDF from the console reaches the customer's chat live.
     with agent.expect_file_chooser() as chooser:
