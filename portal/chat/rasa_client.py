@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 TOKEN_SECONDS = 60
 DOWN_SECONDS = 5.0  # how long a server that failed is tried last
+STATUS_SECONDS = 2.0  # how long status() keeps its answer
 CONNECT_TIMEOUT = 2.0  # a dead host on another machine costs this, not the whole read timeout
 FAILOVER_STATUSES = frozenset({409}) | frozenset(range(500, 600))
 
@@ -103,11 +104,13 @@ def rendezvous_order(urls: list[str], key: str) -> list[str]:
 
 class RasaClient:
     def __init__(self, base_url: str, token: str | None = None, timeout: float = 10.0,
-                 down_seconds: float = DOWN_SECONDS):
+                 down_seconds: float = DOWN_SECONDS, status_seconds: float = STATUS_SECONDS):
         self.base_urls = server_urls(base_url)
         self.token = token
         self.timeout = timeout
         self.down_seconds = down_seconds
+        self.status_seconds = status_seconds
+        self._status: tuple[float, dict] | None = None
         self._down_until: dict[str, float] = {}
         self._lock = threading.Lock()
         self._http = requests.Session()
@@ -200,7 +203,16 @@ class RasaClient:
 
     def status(self) -> dict:
         """Each server's answer, by position in RASA_URL (never its URL: /readyz is public);
-        ok while at least one answers."""
+        ok while at least one answers. Kept for STATUS_SECONDS: however often /readyz is asked,
+        the servers are asked at most that often (a dead one costs a 2 s timeout each time)."""
+        cached = self._status
+        if cached is not None and time.monotonic() - cached[0] < self.status_seconds:
+            return cached[1]
+        result = self._ask_status()
+        self._status = (time.monotonic(), result)
+        return result
+
+    def _ask_status(self) -> dict:
         servers = []
         for number, url in enumerate(self.base_urls, start=1):
             entry: dict = {"server": number}

@@ -19,7 +19,7 @@ class Server:
     """A fake Rasa that signs its replies with its name and can fail on demand."""
 
     def __init__(self, name: str):
-        self.name, self.status, self.delay = name, 200, 0.0
+        self.name, self.status, self.delay, self.status_asked = name, 200, 0.0, 0
         self.seen: list[str] = []  # the sender of each message, the path of each API call
         fake = self
 
@@ -34,6 +34,7 @@ class Server:
                     self._answer([{"recipient_id": "x", "text": fake.name}])
 
             def do_GET(self):
+                fake.status_asked += 1
                 self._answer({"model_file": "calmline.tar.gz"})
 
             def _answer(self, data):
@@ -180,7 +181,19 @@ def test_status_reports_each_server_without_its_address(servers):
     assert status["servers"][1]["error"] == "ConnectionError"
     assert b.url not in json.dumps(status)
     a.stop()
-    assert client.status()["ok"] is False
+    assert client.status()["ok"] is True  # asked a moment ago: the same answer, nobody asked again
+    assert RasaClient(f"{a.url},{b.url}", timeout=2).status()["ok"] is False
+
+
+def test_status_asks_the_servers_at_most_every_few_seconds(servers):
+    a = servers[0]
+    client = RasaClient(a.url, timeout=2, status_seconds=0.3)
+    for _ in range(5):
+        assert client.status()["ok"] is True
+    assert a.status_asked == 1
+    time.sleep(0.35)
+    client.status()
+    assert a.status_asked == 2
 
 
 def test_the_portal_chats_on_while_one_of_its_rasa_servers_is_down(make_app, servers):
