@@ -16,11 +16,31 @@ class PortalUnavailable(RuntimeError):
 
 
 class PortalClient:
+    """``base_url`` may list several portal boxes, comma-separated, its own first: a box that
+    refuses the connection (down, restarting) is passed over for the next. A request a box took
+    and did not answer in time may have been carried out, so it is not sent again; one cut off
+    mid-answer may be (opening a handoff and recording a rating are idempotent in the portal)."""
+
     def __init__(self, base_url: str, token: str, timeout: float = 5.0):
-        self.base_url = base_url.rstrip("/")
+        self.base_urls = [u.strip().rstrip("/") for u in base_url.split(",") if u.strip()] or ["http://127.0.0.1:8000"]
         self.token = token
         self.timeout = timeout
         self._http = requests.Session()
+
+    @property
+    def base_url(self) -> str:
+        return self.base_urls[0]
+
+    def _call(self, method: str, path: str, **kwargs) -> requests.Response:
+        for n, base in enumerate(self.base_urls):
+            try:
+                return getattr(self._http, method)(f"{base}{path}", **kwargs)
+            except requests.ConnectionError as exc:  # refused, or a connect timeout (never a read timeout)
+                if n == len(self.base_urls) - 1:
+                    raise PortalUnavailable(exc.__class__.__name__) from exc
+            except requests.RequestException as exc:
+                raise PortalUnavailable(exc.__class__.__name__) from exc
+        raise PortalUnavailable("no portal address")
 
     @classmethod
     def from_env(cls) -> PortalClient:
@@ -29,12 +49,8 @@ class PortalClient:
                    timeout=float(os.environ.get("CALMLINE_PORTAL_TIMEOUT", "5")))
 
     def search(self, query: str, limit: int = 3) -> list[dict[str, Any]]:
-        try:
-            response = self._http.get(f"{self.base_url}/api/search",
-                                      params={"q": query[:200], "limit": limit, "type": "article"},
-                                      timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise PortalUnavailable(exc.__class__.__name__) from exc
+        response = self._call("get", "/api/search", params={"q": query[:200], "limit": limit, "type": "article"},
+                              timeout=self.timeout)
         if response.status_code == 400:  # nothing searchable in the text
             return []
         if response.status_code != 200:
@@ -44,12 +60,8 @@ class PortalClient:
 
     def community(self, query: str, limit: int = 1) -> list[dict[str, Any]]:
         """Answered community threads for the question, best first: [{title, url, score}]."""
-        try:
-            response = self._http.get(f"{self.base_url}/api/bot/community",
-                                      params={"q": query[:200], "limit": limit},
-                                      headers={"Authorization": f"Bearer {self.token}"}, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise PortalUnavailable(exc.__class__.__name__) from exc
+        response = self._call("get", "/api/bot/community", params={"q": query[:200], "limit": limit},
+                              headers={"Authorization": f"Bearer {self.token}"}, timeout=self.timeout)
         if response.status_code == 400:
             return []
         if response.status_code != 200:
@@ -58,15 +70,12 @@ class PortalClient:
                 for r in response.json().get("results", [])][:limit]
 
     def open_handoff(self, conversation_id: str, reason: str, events: list[dict], category: str) -> dict[str, Any]:
-        try:
-            response = self._http.post(
-                f"{self.base_url}/api/bot/handoffs",
-                json={"conversation_id": conversation_id, "reason": reason, "events": events, "category": category},
-                headers={"Authorization": f"Bearer {self.token}"},
-                timeout=self.timeout,
-            )
-        except requests.RequestException as exc:
-            raise PortalUnavailable(exc.__class__.__name__) from exc
+        response = self._call(
+            "post", "/api/bot/handoffs",
+            json={"conversation_id": conversation_id, "reason": reason, "events": events, "category": category},
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=self.timeout,
+        )
         if response.status_code not in (200, 201):
             raise PortalUnavailable(f"handoff answered {response.status_code}")
         return response.json()
@@ -79,15 +88,8 @@ class PortalClient:
             body["rating"] = rating
         if comment:
             body["comment"] = comment
-        try:
-            response = self._http.post(
-                f"{self.base_url}/api/bot/satisfaction",
-                json=body,
-                headers={"Authorization": f"Bearer {self.token}"},
-                timeout=self.timeout,
-            )
-        except requests.RequestException as exc:
-            raise PortalUnavailable(exc.__class__.__name__) from exc
+        response = self._call("post", "/api/bot/satisfaction", json=body,
+                              headers={"Authorization": f"Bearer {self.token}"}, timeout=self.timeout)
         if response.status_code != 200:
             raise PortalUnavailable(f"satisfaction answered {response.status_code}")
         return response.json()
