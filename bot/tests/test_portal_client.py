@@ -32,12 +32,9 @@ class FakePortal:
                 self._answer({"ok": True})
 
             def _answer(self, data):
-                payload = json.dumps(data).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
+                self.send_response(200)  # HTTP/1.0: the body ends when the connection closes
                 self.end_headers()
-                self.wfile.write(payload)
+                self.wfile.write(json.dumps(data).encode())
 
             def log_message(self, *args):
                 pass
