@@ -251,6 +251,32 @@ def _choose_context_and_levels(result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def differences(committed: Any, fresh: Any, where: str = "") -> list[str]:
+    """Where a fresh calibration departs from the committed one by more than another CPU's noise.
+
+    One thread makes the fit repeatable on a machine, not across machines: another CPU's BLAS
+    kernels add in another order, and a weight can then round one unit apart, or an n-gram sit
+    on the other side of PRUNE_BELOW. Numbers may differ by two rounding units (a threshold by
+    one two-decimal step); everything else must be equal.
+    """
+    if isinstance(committed, dict) and isinstance(fresh, dict):
+        found = []
+        for key in sorted(set(committed) | set(fresh)):
+            path = f"{where}.{key}" if where else key
+            if key in committed and key in fresh:
+                found += differences(committed[key], fresh[key], path)
+            elif not (where == "ngram_weights" and abs((committed | fresh)[key]) < PRUNE_BELOW + 0.002):
+                found.append(f"{path}: only in the {'committed' if key in committed else 'fresh'} weights")
+        return found
+    numbers = (int, float)
+    if isinstance(committed, numbers) and isinstance(fresh, numbers) and not isinstance(committed, bool):
+        tolerance = 0.0101 if where.startswith("thresholds.") else 0.002
+        return [] if abs(committed - fresh) <= tolerance else [f"{where}: {committed} committed, {fresh} fresh"]
+    if isinstance(committed, list) and isinstance(fresh, list) and len(committed) == len(fresh):
+        return [d for i, (a, b) in enumerate(zip(committed, fresh, strict=True)) for d in differences(a, b, f"{where}[{i}]")]
+    return [] if committed == fresh else [f"{where}: {committed!r} committed, {fresh!r} fresh"]
+
+
 def write(result: dict[str, Any], path: Path = WEIGHTS_PATH) -> Path:
     path.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     return path

@@ -104,7 +104,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from .calibrate import calibrate, write
+    from .calibrate import calibrate, differences, write
 
     try:
         result = calibrate()
@@ -113,9 +113,13 @@ def _calibrate(args: argparse.Namespace) -> int:
         return 2
     if args.check:
         committed = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
-        if committed != json.loads(json.dumps(result)):
+        found = differences(committed, json.loads(json.dumps(result)))
+        if found:
             print(
-                f"{WEIGHTS_PATH} differs from a fresh calibration; run without --check to rewrite it", file=sys.stderr
+                f"{WEIGHTS_PATH} differs from a fresh calibration; run without --check to rewrite it:",
+                *found[:20],
+                sep="\n  ",
+                file=sys.stderr,
             )
             return 1
         print(f"{WEIGHTS_PATH} matches a fresh calibration")
