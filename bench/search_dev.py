@@ -102,9 +102,10 @@ def evaluate(tune: bool = False, pg_url: str | None = None) -> dict:
         result["hybrid"] = mrr(run(hybrid, texts), golds)
         result["hybrid"]["nonsense_with_results"] = sum(hybrid.query(q).total > 0 for q in NONSENSE)
         result["words_only"] = mrr(run(words, texts), golds)
-        from search_quality import run_plain_bm25_docs
+        from search_quality import run_plain_bm25_docs, run_plain_cosine_docs
 
         result["plain_bm25"] = mrr(run_plain_bm25_docs(docs, texts), golds)
+        result["plain_cosine"] = mrr(run_plain_cosine_docs(docs, texts), golds)
         if pg_url:
             result["postgresql_hybrid"] = postgres_mrr(docs, texts, golds, pg_url)
         if tune:

@@ -141,7 +141,32 @@ def run_plain_bm25_docs(docs, queries: list[str]) -> list[list[str]]:
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-SYSTEMS = {"calmline": run_calmline, "calmline_words_only": run_calmline_words_only, "plain_bm25": run_plain_bm25}
+def run_plain_cosine(faqs: list[dict], queries: list[tuple[str, str]]) -> list[list[str]]:
+    from portal.search.backend import SearchDocument
+
+    docs = [SearchDocument(doc_id=f"faq:{i}", type="faq", slug="", title=f["question"], url="", body=f["answer"])
+            for i, f in enumerate(faqs)]
+    return run_plain_cosine_docs(docs, [q for q, _ in queries])
+
+
+def run_plain_cosine_docs(docs, queries: list[str]) -> list[list[str]]:
+    """Meaning alone, the issue's reference: MiniLM cosine to the title (with its summary) and to
+    the whole body (the model reads its first 256 tokens), embedded separately; best of the two."""
+    import numpy as np
+
+    from bot.embedding import default_encoder
+
+    encoder = default_encoder()
+    heads = encoder.embed([f"{d.title}. {d.summary}".strip(" .") if d.summary else d.title for d in docs])
+    bodies = encoder.embed([d.body or d.title for d in docs])
+    asked = encoder.embed(queries)
+    best = np.maximum(asked @ heads.T, asked @ bodies.T)
+    order = np.argsort(-best, axis=1, kind="stable")[:, :TOP_K]
+    return [[docs[j].doc_id for j in row] for row in order]
+
+
+SYSTEMS = {"calmline": run_calmline, "calmline_words_only": run_calmline_words_only, "plain_bm25": run_plain_bm25,
+           "plain_cosine": run_plain_cosine}
 
 
 def evaluate() -> dict:
