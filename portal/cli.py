@@ -115,10 +115,15 @@ def init_app(app) -> None:
         from portal.search.indexing import all_documents, count_documents
 
         backend = current_app.extensions["search"]
+
+        def reread():  # a fresh read, for edits made while the rebuild embedded
+            with Session(db.engine) as fresh:
+                yield from all_documents(fresh)
+
         with Session(db.engine) as session:
             total = count_documents(session)
             with click.progressbar(length=total, label="indexing") as bar:
-                count = backend.rebuild(all_documents(session), progress=bar.update)
+                count = backend.rebuild(all_documents(session), progress=bar.update, reread=reread)
         click.echo(f"indexed {count} documents")
 
     @search.command("gaps")

@@ -67,7 +67,12 @@ class SearchBackend(Protocol):
 
     def suggest(self, prefix: str, limit: int = 8) -> list[SearchHit]: ...
 
-    def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> int: ...
+    def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None,
+                reread: Callable[[], Iterable[SearchDocument]] | None = None) -> int:
+        """Replace the index with ``docs``. Edits and removals written through ``apply`` while the
+        rebuild runs are kept: an engine that cannot tell them apart reads ``reread()`` (the source
+        of truth, fresh) under its write lock and writes that instead."""
+        ...
 
     def status(self) -> dict: ...
 

@@ -206,7 +206,10 @@ class PostgresBackend(WritesThroughApply):
                                      f"seq = nextval('{self.schema}.seq') WHERE id = ANY(:ids)"), {"ids": removed})
             self._write(conn, docs, self._embed(docs))
 
-    def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> int:
+    def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None,
+                reread: Callable[[], Iterable[SearchDocument]] | None = None) -> int:
+        # ``reread`` is not needed: rows carry a sequence number, so writes newer than the
+        # rebuild's start are told apart and kept.
         self._ensure()
         s = self.schema
         with self.engine.connect() as conn:

@@ -155,7 +155,8 @@ class WhooshBackend(WritesThroughApply):
             writer.cancel()
             raise
 
-    def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> int:
+    def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None,
+                reread: Callable[[], Iterable[SearchDocument]] | None = None) -> int:
         if not self._schema_current(self._open()):
             self._recreate()
         # Embedding is the slow part: it runs before the write lock is taken, and every
@@ -169,6 +170,13 @@ class WhooshBackend(WritesThroughApply):
         writer = self._open().writer(timeout=self.write_timeout, delay=0.02, limitmb=256)
         count = 0
         try:
+            if reread is not None:
+                # An edit another process wrote while this one embedded would be reverted by the
+                # snapshot: read the source again under the lock, as `apply` does. Vectors of
+                # unchanged texts are remembered, so only what changed is embedded now.
+                prepared = [[(doc, None if v is None else pack(v)) for doc, v in zip(chunk, self._embed(chunk),
+                                                                                  strict=True)]
+                            for chunk in chunks(reread(), 64)]
             for chunk in prepared:
                 for doc, vectors in chunk:
                     writer.add_document(**whoosh_fields(doc, vectors))

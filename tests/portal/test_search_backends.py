@@ -155,6 +155,27 @@ def test_rebuild_replaces_everything_and_reports_progress(engine):
     assert backend.query("password").total == 0
 
 
+def test_edits_written_while_a_rebuild_embeds_are_kept(engine):
+    """`flask search reindex` reads a snapshot, then embeds for minutes; an editor's commit and a
+    moderator's removal in that time (each written through apply by a web worker) must stand."""
+    backend = engine()
+    backend.rebuild(DOCS)
+    source = {d.doc_id: d for d in DOCS}  # the database
+    edited = doc(2, "Delivering large furniture", "Sofas now come with free assembly by the two drivers.",
+                 category="delivery")
+
+    def an_editor_commits_meanwhile(_done: int) -> None:
+        source[edited.doc_id] = edited
+        del source["article:3"]
+        backend.apply(lambda: ([edited], ["article:3"]))
+
+    snapshot = list(source.values())
+    assert backend.rebuild(snapshot, progress=an_editor_commits_meanwhile, reread=lambda: list(source.values())) >= 3
+    assert ids(backend.query("free assembly"))[:1] == ["article:2"]
+    assert "article:3" not in ids(backend.query("reset password"))
+    assert backend.status()["documents"] == 3
+
+
 @shared_engine
 def test_a_second_box_sees_the_first_boxs_changes_at_once(engine):
     first, second = engine(), engine()
