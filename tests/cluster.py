@@ -22,6 +22,7 @@ from tests.stack import ROOT, _flask, _free_port, _gunicorn_extra_args, _server_
 CI_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CI_REDIS_URL = "redis://127.0.0.1:6379/0"
 CLUSTER_DATABASE = "calmline_two_boxes"
+METRICS_TOKEN = "two-boxes-metrics-token"
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Cluster:
     attachment_dir: Path
     database_url: str
     tmp: Path
+    logs: list[Path]  # each box's stderr: JSON request lines
 
 
 def fresh_database(name: str = CLUSTER_DATABASE) -> str:
@@ -55,19 +57,21 @@ def running_boxes(boxes: int = 2, workers: int = 2, threads: int = 8, **override
         database_url = fresh_database()
         common = {"DATABASE_URL": database_url, "REDIS_URL": os.environ.get("REDIS_URL") or CI_REDIS_URL,
                   "SEARCH_BACKEND": "postgresql", "SEARCH_SEMANTIC": "0", "ATTACHMENT_DIR": str(shared),
-                  "SECRET_KEY": "two-boxes-one-secret-key-shared-by-both-of-them"}
+                  "SECRET_KEY": "two-boxes-one-secret-key-shared-by-both-of-them", "LOG_FORMAT": "json",
+                  "METRICS_TOKEN": METRICS_TOKEN}
         common.update({k: str(v) for k, v in overrides.items()})
         envs = []
         for n in range(boxes):
             instance = tmp / f"box-{n}"
-            instance.mkdir()
-            envs.append({**_server_env(instance), **common})
+            (instance / "metrics").mkdir(parents=True)  # each box adds up its own workers
+            envs.append({**_server_env(instance), **common, "PROMETHEUS_MULTIPROC_DIR": str(instance / "metrics")})
         for command in (("db", "upgrade"), ("kb", "sync"), ("seed", "demo"), ("search", "reindex")):
             _flask(envs[0], *command)  # once, before the boxes start
-        urls = []
+        urls, logs = [], []
         for n, env in enumerate(envs):
             port = _free_port()
             log = tmp / f"box-{n}.log"
+            logs.append(log)
             with open(log, "wb") as err:
                 procs.append(subprocess.Popen(
                     [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
@@ -75,7 +79,7 @@ def running_boxes(boxes: int = 2, workers: int = 2, threads: int = 8, **override
                     cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err))
             urls.append(f"http://127.0.0.1:{port}")
             _wait_healthy(urls[-1], procs[-1], log)
-        yield Cluster(urls, shared, database_url, tmp)
+        yield Cluster(urls, shared, database_url, tmp, logs)
     finally:
         for proc in procs:
             _stop(proc)

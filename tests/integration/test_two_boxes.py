@@ -10,11 +10,13 @@ import queue
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
-from tests.cluster import running_boxes
+from tests.cluster import METRICS_TOKEN, running_boxes
 from tests.integration.test_live_faults import Side
 from tests.portal.attachment_files import image_bytes
 
@@ -22,10 +24,49 @@ pytestmark = [pytest.mark.integration, pytest.mark.once]
 
 
 @pytest.fixture(scope="module")
-def boxes():
+def cluster():
     # Failed logins per account: a small budget, counted in Redis for every box.
-    with running_boxes(LOGIN_ACCOUNT_RATE_LIMIT="3 per minute") as cluster:
-        yield cluster.urls
+    with running_boxes(LOGIN_ACCOUNT_RATE_LIMIT="3 per minute") as running:
+        yield running
+
+
+@pytest.fixture
+def boxes(cluster):
+    return cluster.urls
+
+
+def logged(log: Path, request_id: str, within: float = 5.0) -> dict | None:
+    """The JSON request line with this request id in one box's log, once it is written."""
+    deadline = time.monotonic() + within
+    while True:
+        for raw in log.read_text(errors="replace").splitlines():
+            if raw.startswith("{") and request_id in raw:
+                line = json.loads(raw)
+                if line.get("request_id") == request_id:
+                    return line
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.05)
+
+
+def test_each_box_logs_its_own_requests_as_json_and_serves_its_metrics(cluster):
+    for n, url in enumerate(cluster.urls):
+        request_id = f"box-{n}-{uuid.uuid4().hex[:8]}"
+        answered = requests.get(f"{url}/healthz", headers={"X-Request-ID": request_id}, timeout=10)
+        assert answered.status_code == 200 and answered.headers["X-Request-ID"] == request_id
+        line = logged(cluster.logs[n], request_id)
+        assert line is not None, f"box {n} did not log {request_id}"
+        assert (line["method"], line["path"], line["status"]) == ("GET", "/healthz", 200)
+        assert logged(cluster.logs[1 - n], request_id, within=0) is None  # the other box never saw it
+
+        assert requests.get(f"{url}/metrics", timeout=10).status_code == 404  # no token, no metrics
+        metrics = requests.get(f"{url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10)
+        assert metrics.status_code == 200
+        names = {family.name for family in text_string_to_metric_families(metrics.text)}
+        assert {"calmline_http_request_duration_seconds", "calmline_queue_waiting_tickets", "calmline_chat_turns"} <= names, names
+        healthz = [s.value for family in text_string_to_metric_families(metrics.text) for s in family.samples
+                   if s.name == "calmline_http_request_duration_seconds_count" and s.labels["route"] == "/healthz"]
+        assert sum(healthz) >= 1
 
 
 def follow(side: Side, url: str) -> queue.Queue:
