@@ -12,7 +12,8 @@ from portal.chat.rasa_client import RasaClient
 from portal.extensions import db
 from portal.tickets.models import Ticket
 from portal.tickets.services import build_briefing
-from tests.portal.test_chat import FakeRasa, handoff, send
+from tests.fake_rasa import FakeRasa
+from tests.portal.test_chat import handoff, send
 
 
 @pytest.fixture

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 import sqlalchemy as sa
 
@@ -16,46 +11,7 @@ from portal.extensions import db
 from portal.tickets.models import Ticket
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD, make_user
-
-
-class FakeRasa:
-    """Answers like Rasa's REST channel and records what it was sent."""
-
-    def __init__(self, replies=None, delay: float = 0.0, status: int = 200):
-        self.received: list[dict] = []
-        self.replies = replies if replies is not None else [
-            {"recipient_id": "x", "text": "I'm sorry about the double charge. Let me help.",
-             "buttons": [{"title": "Show me the refund steps", "payload": "/refund"}]},
-            {"recipient_id": "x", "custom": {"articles": [{"title": "Charged twice", "url": "/kb/charged-twice"}]}},
-        ]
-        self.delay, self.status = delay, status
-        self.by_path: dict[str, object] = {}  # answers for other Rasa APIs, by a part of the path
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.received.append({"path": self.path, **body} if isinstance(body, dict)
-                                     else {"path": self.path, "body": body})
-                time.sleep(fake.delay)
-                answer = next((v for k, v in fake.by_path.items() if k in self.path), fake.replies)
-                payload = json.dumps(answer).encode()
-                self.send_response(fake.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+from tests.fake_rasa import FakeRasa
 
 
 @pytest.fixture

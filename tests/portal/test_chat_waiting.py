@@ -12,7 +12,8 @@ from portal.clock import utcnow
 from portal.conversations.models import Conversation, Message
 from portal.extensions import db
 from portal.handoff.messages import unanswered_seconds
-from tests.portal.test_chat import FakeRasa, send
+from tests.fake_rasa import FakeRasa
+from tests.portal.test_chat import send
 
 
 def test_a_customer_left_waiting_scores_higher_than_one_answered_at_once(make_app):

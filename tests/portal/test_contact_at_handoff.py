@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from portal.chat.rasa_client import RasaClient
 from portal.extensions import db
 from portal.tickets.models import Ticket, TicketEvent
-from tests.portal.test_chat import FakeRasa, csrf_headers, handoff, send
+from tests.fake_rasa import FakeRasa
+from tests.portal.test_chat import csrf_headers, handoff, send
 from tests.portal.ticket_builders import person, sign_in
 
 INJECTED = "casey@example.com\r\nBcc: everyone@example.net"

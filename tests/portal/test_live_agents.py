@@ -15,7 +15,8 @@ from portal.conversations.models import ChatEvent, Conversation, Message
 from portal.extensions import db
 from portal.tickets.models import Team, Ticket, TicketEvent
 from tests.factories import PASSWORD, make_user
-from tests.portal.test_chat import FakeRasa, csrf_headers, send
+from tests.fake_rasa import FakeRasa
+from tests.portal.test_chat import csrf_headers, send
 
 HANDOFF_REPLIES = [
     {"recipient_id": "x", "text": "I'm really sorry. I'm bringing in a member of our team now."},

@@ -13,7 +13,8 @@ from portal import create_app
 from portal.chat.rasa_client import RasaClient
 from portal.observability.requestlog import JSONFormatter, request_id_from
 from tests.conftest import test_config
-from tests.portal.test_chat import FakeRasa, send
+from tests.fake_rasa import FakeRasa
+from tests.portal.test_chat import send
 
 HANDOFF_REPLIES = [
     {"recipient_id": "x", "text": "I'm passing you to a person now."},

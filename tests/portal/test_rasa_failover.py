@@ -4,65 +4,19 @@ hashing of its sender id) and moves to the next one when its server fails."""
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from prometheus_client import REGISTRY
 
 from portal.chat.rasa_client import BotUnavailable, RasaClient, rendezvous_order, server_urls
+from tests.fake_rasa import FakeRasa
 from tests.portal.test_chat import send
-
-
-class Server:
-    """A fake Rasa that signs its replies with its name and can fail on demand."""
-
-    def __init__(self, name: str):
-        self.name, self.status, self.delay, self.status_asked = name, 200, 0.0, 0
-        self.seen: list[str] = []  # the sender of each message, the path of each API call
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.seen.append(body["sender"] if "webhook" in self.path else self.path)
-                time.sleep(fake.delay)
-                if "trigger_intent" in self.path:
-                    self._answer({"messages": [{"text": fake.name}]})
-                else:
-                    self._answer([{"recipient_id": "x", "text": fake.name}])
-
-            def do_GET(self):
-                fake.status_asked += 1
-                self._answer({"model_file": "calmline.tar.gz"})
-
-            def _answer(self, data):
-                payload = json.dumps(data).encode()
-                self.send_response(fake.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def stop(self):
-        """Nothing listens on its port any more: connection refused, like a killed Rasa."""
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
 
 
 @pytest.fixture
 def servers():
-    made = [Server(name) for name in ("a", "b", "c")]
+    made = [FakeRasa(name=name) for name in ("a", "b", "c")]
     yield made
     for server in made:
         server.stop()
@@ -72,7 +26,7 @@ def answered_by(client: RasaClient, sender: str) -> str:
     return client.send(sender, "hello")[0].text
 
 
-def sender_on(client: RasaClient, server: Server, prefix: str = "conv") -> str:
+def sender_on(client: RasaClient, server: FakeRasa, prefix: str = "conv") -> str:
     """A sender id whose conversation ranks `server` first."""
     return next(f"{prefix}-{n}" for n in range(1000)
                 if rendezvous_order(client.base_urls, f"{prefix}-{n}")[0] == server.url)
