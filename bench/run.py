@@ -80,7 +80,7 @@ def forum_kit() -> SimpleNamespace:
 
 
 # ---------------------------------------------------------------------- 3. quality
-def bench_quality() -> dict:
+def bench_quality(pg_url: str | None = None) -> dict:
     path = BENCH / "search_quality.py"
     if not path.exists():
         return {"skipped": "bench/search_quality.py does not exist"}
@@ -92,7 +92,7 @@ def bench_quality() -> dict:
         evaluate = getattr(module, "evaluate", None)
         if not callable(evaluate):
             return {"skipped": "bench/search_quality.py has no evaluate()"}
-        result = evaluate()
+        result = evaluate(pg_url)
         if not isinstance(result, dict):
             result = {"value": result}
         result = json.loads(json.dumps(result, default=str))
@@ -202,7 +202,7 @@ def main(argv=None) -> int:
         if "quality" not in args.skip:
             log("search quality: evaluate()")
             meter = CpuMeter()
-            results["search_quality"] = bench_quality()
+            results["search_quality"] = bench_quality(args.search_database_url)
             results["cpu_usage"]["search_quality"] = meter.result()
             if "error" in results["search_quality"]:
                 results["errors"].append(f"search_quality: {results['search_quality']['error']}")

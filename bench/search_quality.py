@@ -13,8 +13,10 @@ Run: .venv/bin/python bench/search_quality.py
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -87,7 +89,8 @@ def run_calmline_words_only(faqs: list[dict], queries: list[tuple[str, str]]) ->
     return run_calmline(faqs, queries, semantic=False)
 
 
-def run_calmline(faqs: list[dict], queries: list[tuple[str, str]], semantic: bool = True) -> list[list[str]]:
+def run_calmline(faqs: list[dict], queries: list[tuple[str, str]], semantic: bool = True,
+                 pg_url: str | None = None) -> list[list[str]]:
     from portal.search.backend import SearchDocument
     from portal.search.whoosh_backend import WhooshBackend
 
@@ -97,11 +100,21 @@ def run_calmline(faqs: list[dict], queries: list[tuple[str, str]], semantic: boo
         for i, f in enumerate(faqs)
     ]
     tmpdir = tempfile.mkdtemp(prefix="calmline-sq-")
-    backend = WhooshBackend(tmpdir, semantic=semantic)
+    if pg_url:
+        from portal.search.postgres_backend import PostgresBackend
+
+        backend = PostgresBackend(pg_url, schema="bench_search_quality", semantic=semantic)
+    else:
+        backend = WhooshBackend(tmpdir, semantic=semantic)
     try:
         backend.rebuild(docs)
         return [[h.doc_id for h in backend.query(q, page=1, per_page=TOP_K).hits] for q, _ in queries]
     finally:
+        if pg_url:
+            import sqlalchemy as sa
+
+            with backend.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA IF EXISTS bench_search_quality CASCADE"))
         backend.close()
         shutil.rmtree(tmpdir, ignore_errors=True)
 
@@ -169,18 +182,25 @@ SYSTEMS = {"calmline": run_calmline, "calmline_words_only": run_calmline_words_o
            "plain_cosine": run_plain_cosine}
 
 
-def evaluate() -> dict:
+def evaluate(pg_url: str | None = None) -> dict:
+    """Every system on the FAQ set, then our dev set; with ``pg_url`` (or BENCH_SEARCH_DATABASE_URL)
+    the PostgreSQL engine too, each in a schema of its own that is dropped after."""
+    pg_url = pg_url or os.environ.get("BENCH_SEARCH_DATABASE_URL")
     faqs = load_faqs()
     queries = load_queries(faqs)
     result: dict = {"dataset": DATASET, "queries": len(queries), "documents": len(faqs)}
     for name, run in SYSTEMS.items():
         result[name] = score(run(faqs, queries), queries)
+    if pg_url:
+        result["calmline_postgresql"] = score(run_calmline(faqs, queries, pg_url=pg_url), queries)
     from search_dev import evaluate as evaluate_dev  # our own questions, where the fusion is tuned
 
-    dev = evaluate_dev()
+    dev = evaluate_dev(pg_url=pg_url)
     result.update({f"dev_{k}": v for k, v in dev.items() if isinstance(v, dict)})
     return result
 
 
 if __name__ == "__main__":
-    print(json.dumps(evaluate(), indent=2))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--postgresql", metavar="URL", help="also measure the PostgreSQL engine on this database")
+    print(json.dumps(evaluate(parser.parse_args().postgresql), indent=2))
