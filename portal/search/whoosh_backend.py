@@ -25,6 +25,7 @@ import numpy as np
 from whoosh import index, writing
 from whoosh.index import LockError
 from whoosh.query import And, Term
+from whoosh.reading import TermNotFound
 from whoosh.util.filelock import try_for
 
 from portal.search.backend import SearchDocument, SearchHit, SearchResults, WritesThroughApply
@@ -225,10 +226,12 @@ class WhooshBackend(WritesThroughApply):
                     or ("content", self._stem_word(word)) in reader):
                 out.append(word)
                 continue
-            # Nearest first: one edit, then (for longer words) two.
-            suggestions = corrector.suggest(word, limit=1, maxdist=1, prefix=1)
+            # Nearest first: one edit, then (for longer words) two. Whoosh keeps a removed
+            # document's words in the lexicon until segments merge: only a word some live
+            # document holds is offered (a moderated post's words never come back this way).
+            suggestions = [s for s in corrector.suggest(word, limit=5, maxdist=1, prefix=1) if _live(reader, s)]
             if not suggestions and len(word) > 4:
-                suggestions = corrector.suggest(word, limit=1, maxdist=2, prefix=1)
+                suggestions = [s for s in corrector.suggest(word, limit=5, maxdist=2, prefix=1) if _live(reader, s)]
             if suggestions and suggestions[0] != word:
                 out.append(suggestions[0])
                 changed = True
@@ -350,6 +353,14 @@ class WhooshBackend(WritesThroughApply):
             "needs_reindex": not current,
             "latency_ms": round((time.perf_counter() - started) * 1000, 2),
         }
+
+
+def _live(reader, word: str) -> bool:
+    """Whether a document not deleted holds ``word`` (a reader's postings skip deleted ones)."""
+    try:
+        return reader.postings("spell", word).is_active()
+    except TermNotFound:
+        return False
 
 
 def _leaf_searchers(searcher):

@@ -262,10 +262,9 @@ def test_an_interrupted_rebuild_resumes_without_embedding_again(engine, monkeypa
     assert ids(backend.query("guide number 75 to pallets"))[:1] == ["article:75"]
 
 
-@shared_engine
 def test_a_removed_documents_words_are_never_suggested(engine):
-    """A removed (or moderated) post's words must not come back as "did you mean". (Whoosh keeps
-    a deleted document's terms in its lexicon until segments merge; a rebuild clears them.)"""
+    """A removed (or moderated) post's words must not come back as "did you mean" (Whoosh keeps
+    a deleted document's terms in its lexicon until segments merge)."""
     backend = engine(semantic=False)
     backend.rebuild(DOCS)
     backend.index([doc(7, "Zanzibarite invoice", "The zanzibarite project invoice.")])
