@@ -72,6 +72,8 @@ THREAT_TO_CANCEL = (
     + " "
     + _ADVERB
     + r"(?:stop (?:using|paying|buying|ordering|shopping)|never (?:buy|order|use|shop|fly|bank))\b",
+    r"\bnever again\b|\bnever (?:buying|ordering|shopping|using|flying|banking|booking) (?:from|with|here|again|anything)\b",
+    r"\b(?:that'?s|this is|that was|this was) the last time (?:i|we)(?:'ll| will)? (?:buy|order|shop|use|fly|book|deal)\b",
     r"\b(?:cancel(?:l?ing)?|clos(?:e|ing)|terminat(?:e|ing)) (?:my|our|the|this) (?:\w+ )?"
     + _ACCOUNTS
     + r" (?:if|unless|right now|now|today|immediately|effective)\b",
@@ -196,6 +198,13 @@ NOT_UNDERSTOOD = (
     r"\bhow (?:hard|difficult) (?:is it|can it be|could it be)\b",
     r"\bhow is (?:it|that|this) (?:possible|acceptable|ok|okay)\b",
     r"\b(?:is )?(?:any ?one|any ?body) (?:there|home|out there)\s*\?",
+    # Corrections: "I said Tuesday, not Thursday", "I told you I'm leaving from London",
+    # "you booked the wrong day", "going round in circles", "just answer the question".
+    r"\bi (?:said|asked for|wanted|specified|requested|told you) [^.?!]{1,40}?,? not\b",
+    r"\bi (?:already )?told you\b",
+    r"\b(?:that'?s|that is|you(?:'ve| have)? (?:booked|gave me|given me|sent me|picked|chose|found|got)) (?:me )?(?:the|a) wrong\b",
+    r"\b(?:going|go|went|goes) (?:round |around )?in circles\b|\bback (?:to )?where we started\b",
+    r"\b(?:just )?answer (?:the|my) (?:damn |bloody )?question\b|\bpay attention\b",
 )
 
 # At least one of these occurs in every alternative of the cue's patterns. Keep them in

@@ -187,7 +187,7 @@ PROFANITY_STRONG = frozenset(
     dipshit dumbass jackass""".split()
 )
 PROFANITY_MILD = frozenset(
-    """damn damned dammit damnit crap crappy hell bloody freaking frigging friggin screw
+    """damn damned dammit damnit crap crappy hell bloody freaking frigging friggin
     screwed sucks suck sucked piss pissed pissing arse bs heck darn""".split()
 )
 

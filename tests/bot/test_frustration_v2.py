@@ -196,25 +196,48 @@ def test_quality_on_the_complaints_test_part_and_ordinary_requests():
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "signal"),
     [
-        "no, I said Tuesday not Thursday",
-        "that's not what I asked",
-        "are you even reading what I write?",
-        "forget it, I'll do it myself",
-        "I'm losing patience here",
-        "how hard is it to find a hotel with parking",
+        *((text, "not_understood") for text in (
+            "no, I said Tuesday not Thursday",
+            "that's not what I asked",
+            "are you even reading what I write?",
+            "forget it, I'll do it myself",
+            "I'm losing patience here",
+            "how hard is it to find a hotel with parking",
+            "I asked for a quiet room, not one over the bar",
+            "I told you I'm flying from Leeds",
+            "you've booked the wrong day",
+            "we're just going round in circles",
+            "can you just answer the question",
+        )),
+        *((text, "threat_to_cancel") for text in (
+            "never buying from you lot again",
+            "never again, honestly",
+            "that's the last time I order from Brightnest",
+        )),
     ],
 )
-def test_a_customer_who_is_not_understood_is_not_calm(text):
+def test_a_customer_who_is_not_understood_or_is_leaving_is_not_calm(text, signal):
     result = score_message(text)
-    assert "not_understood" in result.signals
+    assert signal in result.signals
     assert result.level != "calm"
 
 
 @pytest.mark.parametrize(
     "text",
-    ["I didn't get the email yet, can you resend it?", "no thanks, that's all", "is it possible to change the date?"],
+    ["I didn't get the email yet, can you resend it?", "no thanks, that's all", "is it possible to change the date?",
+     "I said I'd be home after 5, is that ok for the driver?", "which is the wrong way round, the left or right panel?"],
 )
 def test_ordinary_turns_are_not_taken_for_not_being_understood(text):
     assert "not_understood" not in score_message(text).signals
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the last time I ordered it came in two days, is that normal?", "one shelf is missing a screw, can you send one?"],
+)
+def test_hardware_and_an_earlier_order_are_not_threats_or_swearing(text):
+    result = score_message(text)
+    assert not {"threat_to_cancel", "profanity"} & set(result.signals)
+    assert result.level == "calm"
