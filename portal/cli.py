@@ -118,7 +118,7 @@ def init_app(app) -> None:
 
         def reread():  # a fresh read, for edits made while the rebuild embedded
             with Session(db.engine) as fresh:
-                yield from all_documents(fresh)
+                return list(all_documents(fresh))
 
         with Session(db.engine) as session:
             total = count_documents(session)

@@ -35,7 +35,7 @@ class FakeRasa:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.received.append({"path": self.path, **body} if isinstance(body, dict)
+                fake.received.append({**body, "path": self.path} if isinstance(body, dict)
                                      else {"path": self.path, "body": body})
                 time.sleep(fake.delay)
                 self._answer(next((v for k, v in fake.by_path.items() if k in self.path), fake.replies))

@@ -100,6 +100,8 @@ def _fit(design: _Design, texts: list[str], labels: list[int], weights: list[flo
     # machines; at 1e-10 the rounded weights equal those at 1e-13.
     model = LogisticRegression(C=c, max_iter=20000, tol=1e-10)
     model.fit(design.matrix(texts), labels, sample_weight=weights)
+    if model.n_iter_[0] >= model.max_iter:
+        raise RuntimeError(f"the fit did not converge in {model.max_iter} iterations")
     return float(model.intercept_[0]), model.coef_[0]
 
 
@@ -259,8 +261,9 @@ def differences(committed: Any, fresh: Any, where: str = "") -> list[str]:
 
     One thread makes the fit repeatable on a machine, not across machines: another CPU's BLAS
     kernels add in another order, and a weight can then round one unit apart, or an n-gram sit
-    on the other side of PRUNE_BELOW. Numbers may differ by two rounding units (a threshold by
-    one two-decimal step); everything else must be equal.
+    on the other side of PRUNE_BELOW. Numbers may differ by 0.002 (two units of a three-decimal
+    n-gram weight, more than enough for the four-decimal ones) and a threshold by one
+    two-decimal step; everything else must be equal.
     """
     if isinstance(committed, dict) and isinstance(fresh, dict):
         found = []

@@ -44,7 +44,9 @@ INSULT_TARGETS = (
 
 # Abuse aimed straight at the person answering.
 DIRECT_ABUSE = (
-    r"(?:fuck|screw|f\*+k|f\*+) (?:you|u|off|this|your)|shut up|go to hell|piss off|bite me|"
+    # "screw" is hardware in a furniture shop: abuse only as "screw you" / "screw this." at its end.
+    r"(?:fuck|f\*+k|f\*+) (?:you|u|off|this|your)|screw (?:you|u|off)\b(?! (?:in|on|into|onto|to)\b)|"
+    r"screw (?:this|that|it)(?=\s*(?:$|[.!,;]))|shut up|go to hell|piss off|bite me|"
     r"get lost|drop dead|eat shit|kiss my (?:ass|arse)|up yours|sod off|bugger off"
 )
 
@@ -72,7 +74,7 @@ THREAT_TO_CANCEL = (
     + " "
     + _ADVERB
     + r"(?:stop (?:using|paying|buying|ordering|shopping)|never (?:buy|order|use|shop|fly|bank))\b",
-    r"\bnever again\b|\bnever (?:buying|ordering|shopping|using|flying|banking|booking) (?:from|with|here|again|anything)\b",
+    r"(?:^|[.!?]\s*)never again\b(?! (?:will|would|do|did|shall|can|could|am|is)\b)|\bnever (?:buying|ordering|shopping|using|flying|banking|booking) (?:from|with|here|again|anything)\b",
     r"\b(?:that'?s|this is|that was|this was) the last time (?:i|we)(?:'ll| will)? (?:buy|order|shop|use|fly|book|deal)\b",
     r"\b(?:cancel(?:l?ing)?|clos(?:e|ing)|terminat(?:e|ing)) (?:my|our|the|this) (?:\w+ )?"
     + _ACCOUNTS
@@ -200,11 +202,14 @@ NOT_UNDERSTOOD = (
     r"\b(?:is )?(?:any ?one|any ?body) (?:there|home|out there)\s*\?",
     # Corrections: "I said Tuesday, not Thursday", "I told you I'm leaving from London",
     # "you booked the wrong day", "going round in circles", "just answer the question".
-    r"\bi (?:said|asked for|wanted|specified|requested|told you) [^.?!]{1,40}?,? not\b",
-    r"\bi (?:already )?told you\b",
-    r"\b(?:that'?s|that is|you(?:'ve| have)? (?:booked|gave me|given me|sent me|picked|chose|found|got)) (?:me )?(?:the|a) wrong\b",
-    r"\b(?:going|go|went|goes) (?:round |around )?in circles\b|\bback (?:to )?where we started\b",
-    r"\b(?:just )?answer (?:the|my) (?:damn |bloody )?question\b|\bpay attention\b",
+    # The thing asked for is a short phrase with no verb in it, right before "not": "I wanted
+    # to know if it's not too late" and "I requested a refund but have not heard" are not.
+    r"\bi (?:said|asked for|wanted|specified|requested) (?:(?!(?:is|isn'?t|it'?s|i'?m|do|does|did|have|has|had|was|were|are|be|to|if|but|and|so|because)\b)[\w'-]+ ?){1,5},? not\b",
+    r"^\W*(?:no\W+)?i (?:already )?told you\b",
+    r"\byou(?:'ve| have)? (?:booked|gave me|given me|sent me|picked|chose|found|got|put me on) (?:me )?(?:the|a) wrong\b",
+    r"\b(?:we|you)(?:'re| are)? (?:just )?(?:going|talking|running|went|go) (?:round |around )?in circles\b|\bback (?:to )?where we started\b",
+    r"\bjust answer (?:the|my) (?:damn |bloody )?question\b|\banswer (?:the|my) (?:damn |bloody )?question\W*$",
+    r"\b(?:are you|you(?:'re| are) not|you aren'?t|not) (?:even )?pay(?:ing)? attention\b|\bpay attention(?:,| to what i| to me\b)",
 )
 
 # At least one of these occurs in every alternative of the cue's patterns. Keep them in

@@ -188,7 +188,7 @@ PROFANITY_STRONG = frozenset(
 )
 PROFANITY_MILD = frozenset(
     """damn damned dammit damnit crap crappy hell bloody freaking frigging friggin
-    screwed sucks suck sucked piss pissed pissing arse bs heck darn""".split()
+    sucks suck sucked piss pissed pissing arse bs heck darn""".split()
 )
 
 # Words that carry no topic, ignored when comparing a message with earlier ones.

@@ -41,7 +41,10 @@ def logged(log: Path, request_id: str, within: float = 5.0) -> dict | None:
     while True:
         for raw in log.read_text(errors="replace").splitlines():
             if raw.startswith("{") and request_id in raw:
-                line = json.loads(raw)
+                try:
+                    line = json.loads(raw)
+                except json.JSONDecodeError:  # read while it was being written: read again
+                    continue
                 if line.get("request_id") == request_id:
                     return line
         if time.monotonic() > deadline:

@@ -59,6 +59,10 @@ def test_two_workers_log_json_with_the_request_id_and_metrics_add_both_up():
 
         status, headers, _ = get(url + "/healthz", {"X-Request-ID": "live-check-42"})
         assert status == 200 and headers["X-Request-ID"] == "live-check-42"
+        deadline = time.monotonic() + 60  # both workers have loaded the app (healthz needs only one)
+        while log.read_text(errors="replace").count("event streams: at most") < 2:
+            assert time.monotonic() < deadline, "the second worker did not start"
+            time.sleep(0.1)
         before = len(request_lines(log))
         with socket.create_connection(("127.0.0.1", port), timeout=10) as held:
             held.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # headers not finished: a worker waits
@@ -66,9 +70,10 @@ def test_two_workers_log_json_with_the_request_id_and_metrics_add_both_up():
             for _ in range(5):
                 assert get(url + "/healthz")[0] == 200  # so the other worker answers these
             held.sendall(b"Connection: close\r\n\r\n")
-            assert held.recv(4096).startswith(b"HTTP/1.1 200")
+            assert held.makefile("rb").readline().startswith(b"HTTP/1.1 200")
         deadline = time.monotonic() + 5
-        while len(request_lines(log)) < before + 6 and time.monotonic() < deadline:  # the held request's line too
+        while len(request_lines(log)) < before + 6:  # the held request's line too
+            assert time.monotonic() < deadline, "the held request was not logged"
             time.sleep(0.05)
         status, _, body = get(url + "/metrics")
         assert status == 200
