@@ -74,8 +74,8 @@ THREAT_TO_CANCEL = (
     + " "
     + _ADVERB
     + r"(?:stop (?:using|paying|buying|ordering|shopping)|never (?:buy|order|use|shop|fly|bank))\b",
-    r"(?:^|[.!?]\s*)never again\b(?! (?:will|would|do|did|shall|can|could|am|is)\b)|\bnever (?:buying|ordering|shopping|using|flying|banking|booking) (?:from|with|here|again|anything)\b",
-    r"\b(?:that'?s|this is|that was|this was) the last time (?:i|we)(?:'ll| will)? (?:buy|order|shop|use|fly|book|deal)\b",
+    # "never buying from you again" and "the last time I order" are matched further down.
+    r"(?:^|[.!?]\s*)never again\b(?! (?:will|would|do|did|shall|can|could|am|is)\b)|\bnever (?:buying|ordering|shopping|using|flying|banking|booking) (?:from|with|here|anything)\b",
     r"\b(?:cancel(?:l?ing)?|clos(?:e|ing)|terminat(?:e|ing)) (?:my|our|the|this) (?:\w+ )?"
     + _ACCOUNTS
     + r" (?:if|unless|right now|now|today|immediately|effective)\b",
@@ -90,7 +90,7 @@ THREAT_TO_CANCEL = (
     r"\b(?:i|we)(?:'m| am|'re| are) (?:done|finished|through) with (?:you|this company|your company|your service|this service)\b",
     r"\b(?:you(?:'ve| have)?|you just) lost (?:a|another|my|our) (?:customer|client)\b",
     r"\bnever (?:buy|buying|order|ordering|shop|shopping|use|using|fly|flying|bank|banking|deal|dealing)\b[^.!?]{0,25}\b(?:again|ever)\b",
-    r"\bthe last time (?:i|we)(?:'ll| will)? (?:buy|order|use|shop|fly|bank)\b",
+    r"\bthe last time (?:i|we)(?:'ll| will)? (?:buy|order|use|shop|fly|bank|book|deal)\b",
 )
 
 THREAT_PUBLIC_COMPLAINT = (
