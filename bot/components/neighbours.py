@@ -9,7 +9,11 @@ into probabilities with a softmax at ``temperature``. The component blends the t
 ``(1 - weight) * DIET + weight * neighbours``, and rewrites ``intent`` and
 ``intent_ranking``; FallbackClassifier, after it, applies its threshold to the blend.
 
-``weight``, ``k`` and ``temperature`` are chosen on development data only
+Sending a customer away costs more than answering a stray question: when
+``out_of_scope`` leads the blend by less than ``out_of_scope_margin``, the best of our
+own intents is served instead (`prefer_in_domain`).
+
+``weight``, ``k``, ``temperature`` and ``out_of_scope_margin`` are chosen on development data only
 (``scripts/tune_neighbours.py``; README, "Understanding by meaning"). No embedding is
 computed here: the sentence vector comes from the featurizer's output.
 """
@@ -38,6 +42,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.embedding import DIMENSIONS
 
 FILE = "neighbours.npz"
+OUT_OF_SCOPE = "out_of_scope"
 
 
 def sentence_vector(message: Message) -> np.ndarray | None:
@@ -66,11 +71,26 @@ def neighbour_probabilities(vector: np.ndarray, examples: np.ndarray, labels: np
     return weights / weights.sum()
 
 
+def prefer_in_domain(ordered: list[tuple[str, float]], margin: float) -> list[tuple[str, float]]:
+    """Serve our best intent when out_of_scope leads it by less than ``margin``.
+
+    ``ordered`` is (intent, confidence), highest first. Out-of-scope then leaves the
+    ranking, so it stays in order (FallbackClassifier's ambiguity check compares the first
+    two) and the fall-back threshold applies to the intent that is served, at its own
+    confidence."""
+    if margin <= 0 or not ordered or ordered[0][0] != OUT_OF_SCOPE:
+        return ordered
+    ours = [(name, confidence) for name, confidence in ordered[1:] if not name.startswith("nlu_")]
+    if ours and ordered[0][1] - ours[0][1] < margin:
+        return ordered[1:]
+    return ordered
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class NeighbourIntentBlender(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"weight": 0.5, "k": 3, "temperature": 0.05, "ranking_length": 10}
+        return {"weight": 0.5, "k": 3, "temperature": 0.05, "out_of_scope_margin": 0.0, "ranking_length": 10}
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
@@ -78,6 +98,8 @@ class NeighbourIntentBlender(GraphComponent, IntentClassifier):
             raise ValueError("weight must be between 0 and 1")
         if int(config["k"]) < 1 or float(config["temperature"]) <= 0:
             raise ValueError("k must be at least 1 and temperature positive")
+        if not 0.0 <= float(config.get("out_of_scope_margin", 0.0)) <= 1.0:
+            raise ValueError("out_of_scope_margin must be between 0 and 1")
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  intents: list[str] | None = None, examples: np.ndarray | None = None,
@@ -132,7 +154,8 @@ class NeighbourIntentBlender(GraphComponent, IntentClassifier):
             for name, p in zip(self.intents, neighbours, strict=True):
                 blended[name] = blended.get(name, 0.0) + weight * float(p)
             ordered = sorted(blended.items(), key=lambda item: item[1], reverse=True)
-            ordered = ordered[: int(self.config["ranking_length"])]
+            ordered = prefer_in_domain(ordered[: int(self.config["ranking_length"])],
+                                       float(self.config.get("out_of_scope_margin", 0.0)))
             top_name, top_confidence = ordered[0]
             message.set(INTENT, {INTENT_NAME_KEY: top_name, PREDICTED_CONFIDENCE_KEY: top_confidence},
                         add_to_output=True)

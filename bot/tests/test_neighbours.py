@@ -7,12 +7,13 @@ import pytest
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
+from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.embedding import SentenceEmbeddingFeaturizer
-from bot.components.neighbours import NeighbourIntentBlender, neighbour_probabilities
+from bot.components.neighbours import NeighbourIntentBlender, neighbour_probabilities, prefer_in_domain
 
 TRAINING = {
     "order_status": ["where is my order", "has my parcel shipped yet", "when will my delivery arrive"],
@@ -91,7 +92,42 @@ def test_weight_zero_leaves_diet_alone_and_messages_without_features_are_skipped
     assert bare.get("intent") == {"name": "refund", "confidence": 0.9}
 
 
+def test_a_narrow_out_of_scope_lead_serves_our_best_intent_and_keeps_its_confidence():
+    narrow = [("out_of_scope", 0.45), ("order_status", 0.37), ("refund", 0.1)]
+    assert prefer_in_domain(narrow, 0.1) == [("order_status", 0.37), ("refund", 0.1)]  # still in order
+    assert prefer_in_domain(narrow, 0.05) == narrow  # a clear lead stands
+    assert prefer_in_domain(narrow, 0.0) == narrow
+    ours_first = [("refund", 0.5), ("out_of_scope", 0.45)]
+    assert prefer_in_domain(ours_first, 0.3) == ours_first
+    assert prefer_in_domain([("out_of_scope", 0.9)], 0.3) == [("out_of_scope", 0.9)]
+
+
+def test_the_component_applies_the_margin_to_the_blend(tmp_path):
+    (tmp_path / "strict").mkdir()
+    (tmp_path / "lenient").mkdir()
+    text = "tell me a joke about my order"
+    strict, storage, _ = trained(tmp_path / "strict", weight=0.5, k=1, temperature=0.05)
+    lenient, _, _ = trained(tmp_path / "lenient", weight=0.5, k=1, temperature=0.05, out_of_scope_margin=1.0)
+    diet = {"out_of_scope": 0.6, "order_status": 0.4}
+    first = diet_says(featurized(text, storage=storage)[0], diet)
+    strict.process([first])
+    assert first.get("intent")["name"] == "out_of_scope"
+    second = diet_says(featurized(text, storage=storage)[0], diet)
+    lenient.process([second])
+    assert second.get("intent")["name"] == "order_status"
+    ranking = {r["name"]: r["confidence"] for r in first.get("intent_ranking")}
+    assert second.get("intent")["confidence"] == pytest.approx(ranking["order_status"])
+    served = [r["confidence"] for r in second.get("intent_ranking")]
+    assert served == sorted(served, reverse=True) and "out_of_scope" not in {r["name"] for r in
+                                                                            second.get("intent_ranking")}
+    # Rasa's FallbackClassifier, as configured after it, keeps the served intent.
+    fallback = FallbackClassifier({**FallbackClassifier.get_default_config(), "threshold": 0.25,
+                                   "ambiguity_threshold": 0.0})
+    fallback.process([second])
+    assert second.get("intent")["name"] == "order_status"
+
+
 def test_bad_settings_are_refused():
-    for bad in ({"weight": 1.5}, {"k": 0}, {"temperature": 0.0}):
+    for bad in ({"weight": 1.5}, {"k": 0}, {"temperature": 0.0}, {"out_of_scope_margin": -0.1}):
         with pytest.raises(ValueError):
             NeighbourIntentBlender.validate_config({**NeighbourIntentBlender.get_default_config(), **bad})
