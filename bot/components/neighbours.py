@@ -78,12 +78,9 @@ def prefer_in_domain(ordered: list[tuple[str, float]], margin: float) -> list[tu
     ranking, so it stays in order (FallbackClassifier's ambiguity check compares the first
     two) and the fall-back threshold applies to the intent that is served, at its own
     confidence."""
-    if margin <= 0 or not ordered or ordered[0][0] != OUT_OF_SCOPE:
+    if margin <= 0 or len(ordered) < 2 or ordered[0][0] != OUT_OF_SCOPE or ordered[1][0].startswith("nlu_"):
         return ordered
-    ours = [(name, confidence) for name, confidence in ordered[1:] if not name.startswith("nlu_")]
-    if ours and ordered[0][1] - ours[0][1] < margin:
-        return ordered[1:]
-    return ordered
+    return ordered[1:] if ordered[0][1] - ordered[1][1] < margin else ordered
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

@@ -100,6 +100,7 @@ def test_a_narrow_out_of_scope_lead_serves_our_best_intent_and_keeps_its_confide
     ours_first = [("refund", 0.5), ("out_of_scope", 0.45)]
     assert prefer_in_domain(ours_first, 0.3) == ours_first
     assert prefer_in_domain([("out_of_scope", 0.9)], 0.3) == [("out_of_scope", 0.9)]
+    assert prefer_in_domain([("out_of_scope", 0.45), ("nlu_fallback", 0.4), ("refund", 0.1)], 0.5)[0][0] == "out_of_scope"
 
 
 def test_the_component_applies_the_margin_to_the_blend(tmp_path):

@@ -60,3 +60,31 @@ def test_breadth_examples_hold_no_development_or_evaluation_message():
                 for line in block["examples"].splitlines() if line.strip().startswith("- ")]
     assert len(examples) > 900
     assert [e for e in examples if norm(e) in held] == []
+
+
+def test_reporting_sets_hold_no_message_of_the_training_or_development_data():
+    """Sets C and D measure messages the model never saw: none of their messages (ignoring case
+    and punctuation) is a training example or a development message, and no development
+    message is in the report set in_domain_eval.yml."""
+    import re
+
+    import yaml
+
+    def norm(text: str) -> str:
+        return re.sub(r"[^a-z0-9]+", " ", re.sub(r"\[([^\]]*)\]\([a-z_]+\)", r"\1", text.lower())).strip()
+
+    def texts(name: str) -> set[str]:
+        items = yaml.safe_load((BOT / "tests" / "data" / f"{name}.yml").read_text())["items"]
+        return {norm(i["text"] if isinstance(i, dict) else str(i)) for i in items}
+
+    training = {norm(line.strip()[2:]) for path in (BOT / "data" / "nlu").glob("*.yml")
+                for block in (yaml.safe_load(path.read_text()) or {}).get("nlu", []) if "examples" in block
+                for line in block["examples"].splitlines() if line.strip().startswith("- ")}
+    development = texts("in_domain_dev") | texts("in_domain_dev_b") | texts("oos_dev_b")
+    assert len(training) > 2500 and len(development) > 700
+    for name in ("in_domain_eval_c", "oos_eval_c", "in_domain_eval_d", "oos_eval_d"):
+        held = texts(name)
+        assert len(held) > 150, name
+        assert held & training == set(), (name, sorted(held & training)[:5])
+        assert held & development == set(), (name, sorted(held & development)[:5])
+    assert texts("in_domain_eval") & development == set()
