@@ -69,6 +69,11 @@ def load_in_domain(path: Path) -> list[tuple[str, set[str]]]:
     return [(item["text"], set(item["ok"])) for item in items]
 
 
+def load_oos(path: Path) -> list[str]:
+    """A YAML list of out-of-scope requests (``items:``), e.g. set C."""
+    return [str(t) for t in yaml.safe_load(path.read_text(encoding="utf-8"))["items"]]
+
+
 def load_clinc(path: Path, foreign: bool) -> dict[str, list[str]]:
     data = json.loads(path.read_text(encoding="utf-8"))
     oos = [t for t, _ in data["oos_val"]]
@@ -157,7 +162,7 @@ def main() -> None:
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
     oos_sets = load_clinc(args.clinc, args.clinc_val_foreign)
-    oos_sets["oos_eval_c"] = [str(t) for t in yaml.safe_load(SET_C[1].read_text(encoding="utf-8"))["items"]]
+    oos_sets["oos_eval_c"] = load_oos(SET_C[1])
     in_domain = load_in_domain(args.in_domain)
     labelled = {f"in_domain_{h}": [item for item in in_domain if half(item[0]) == h] for h in HALVES}
     labelled["in_domain_eval_c"] = load_in_domain(SET_C[0])

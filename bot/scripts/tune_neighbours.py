@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import evaluate_oos as ev  # noqa: E402
@@ -35,7 +34,6 @@ import evaluate_oos as ev  # noqa: E402
 DATA = ev.BOT_DIR / "tests" / "data"
 DEV = (DATA / "in_domain_dev.yml", DATA / "in_domain_dev_b.yml")
 OOS_DEV = DATA / "oos_dev_b.yml"
-EVAL_C = (DATA / "in_domain_eval_c.yml", DATA / "oos_eval_c.yml")
 WEIGHTS = (0.0, 0.25, 0.35, 0.4, 0.45, 0.5, 0.6, 0.75, 1.0)
 KS = (1, 2, 3, 5)
 TEMPERATURES = (0.02, 0.05, 0.1)
@@ -44,10 +42,6 @@ THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 OOS_FLOOR = 0.93
 ACCEPTABLE_FLOOR = 0.95
 AWAY_CEILING = 0.02
-
-
-def load_oos(path: Path) -> list[str]:
-    return [str(t) for t in yaml.safe_load(path.read_text(encoding="utf-8"))["items"]]
 
 
 def blender_of(agent: Any) -> Any:
@@ -134,13 +128,13 @@ def main() -> None:
 
     clinc = ev.load_clinc(ev.DEFAULT_CLINC, foreign=True)
     evaluation = ev.load_in_domain(ev.DEFAULT_IN_DOMAIN)
-    oos_dev = load_oos(OOS_DEV)
+    oos_dev = ev.load_oos(OOS_DEV)
     tune = {"dev": [item for path in DEV for item in ev.load_in_domain(path)],
             "oos_tune": [(t, None) for t in (*clinc["oos_val_tune"], *oos_dev)]}
     report = {"in_domain_report": [item for item in evaluation if ev.half(item[0]) == "report"],
               "oos_report": [(t, None) for t in clinc["oos_val_report"]],
               "foreign": [(t, None) for t in clinc["clinc_val_foreign_domains"]],
-              "in_domain_c": ev.load_in_domain(EVAL_C[0]), "oos_c": [(t, None) for t in load_oos(EVAL_C[1])]}
+              "in_domain_c": ev.load_in_domain(ev.SET_C[0]), "oos_c": [(t, None) for t in ev.load_oos(ev.SET_C[1])]}
     texts = list(dict.fromkeys(t for s in (*tune.values(), *report.values()) for t, _ in s))
     parses, vectors, blender = asyncio.run(parse(args.model, texts))
     if args.show:
