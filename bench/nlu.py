@@ -7,9 +7,9 @@ Both run in the bot's virtualenv (Rasa), as child processes:
   ``val`` from five foreign domains, and our realistic in-domain messages
   (``bot/tests/data/in_domain_eval.yml``, written for evaluation only) with the deployed
   model at the FallbackClassifier settings in ``config.yml``. The numbers reported are the
-  *report* halves: the threshold was chosen on the tune halves. Evaluation set C (183
-  out-of-scope requests and 173 customer messages written fresh, none of them in the
-  training or development data) is reported whole.
+  *report* halves: the threshold was chosen on the tune halves. Evaluation sets C, D and E
+  (out-of-scope requests and customer messages written fresh, none of them in the
+  training or development data) are reported whole.
 - ``rasa test nlu --cross-validation`` (3 folds: three NLU trainings, about 8 minutes on
   2 cores) gives intent F1 macro and weighted. ``--skip nlu_cv`` leaves it out.
 
@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BOT = ROOT / "bot"
 PYTHON = BOT / ".venv" / "bin" / "python"
 MODEL = BOT / "models" / "calmline.tar.gz"
+REPORT_SETS = ("c", "d", "e")  # evaluation sets written fresh (bot/scripts/evaluate_oos.py)
 
 
 def fallback_settings() -> tuple[float, float]:
@@ -64,16 +65,18 @@ def bench_understanding(log) -> dict:
                 "foreign_domains_fallback": s["clinc_val_foreign_domains"]["fallback_rate"],
                 "in_domain_acceptable": s["in_domain_report"]["acceptable_rate"],
                 "in_domain_sent_away": s["in_domain_report"]["fallback_rate"],
-                "set_c_oos_fallback": s["oos_eval_c"]["fallback_rate"],
-                "set_c_in_domain_acceptable": s["in_domain_eval_c"]["acceptable_rate"],
-                "set_c_in_domain_sent_away": s["in_domain_eval_c"]["fallback_rate"]}
+                **{f"set_{x}_{key}": value for x in REPORT_SETS for key, value in (
+                    ("oos_fallback", s[f"oos_eval_{x}"]["fallback_rate"]),
+                    ("in_domain_acceptable", s[f"in_domain_eval_{x}"]["acceptable_rate"]),
+                    ("in_domain_sent_away", s[f"in_domain_eval_{x}"]["fallback_rate"]))}}
 
     return {"threshold": threshold, "ambiguity": ambiguity, "configured": row(configured),
             "baseline_no_threshold": row(baseline),
             "n": {"oos_val_report": configured["oos_val_report"]["n"],
                   "foreign_domains": configured["clinc_val_foreign_domains"]["n"],
                   "in_domain_report": configured["in_domain_report"]["n"],
-                  "set_c_oos": configured["oos_eval_c"]["n"], "set_c_in_domain": configured["in_domain_eval_c"]["n"]},
+                  **{f"set_{x}_{part}": configured[f"{part}_eval_{x}"]["n"] for x in REPORT_SETS
+                     for part in ("oos", "in_domain")}},
             "targets": {"oos_fallback": 0.93, "in_domain_acceptable": 0.95, "in_domain_sent_away_below": 0.02},
             "seconds": round(time.perf_counter() - started, 1)}
 
@@ -109,10 +112,12 @@ def summary_lines(results: dict) -> list[str]:
             lines.append(f"  in-domain acceptable {c['in_domain_acceptable']:.3f} (baseline "
                          f"{b['in_domain_acceptable']:.3f}; target >= 0.95), sent away {c['in_domain_sent_away']:.3f} "
                          f"(n={n['in_domain_report']}; target < 0.02)")
-            lines.append(f"  set C (written fresh, never tuned on): OOS fall-back {c['set_c_oos_fallback']:.3f} (baseline "
-                         f"{b['set_c_oos_fallback']:.3f}, n={n['set_c_oos']}); in-domain acceptable "
-                         f"{c['set_c_in_domain_acceptable']:.3f} (baseline {b['set_c_in_domain_acceptable']:.3f}), "
-                         f"sent away {c['set_c_in_domain_sent_away']:.3f} (n={n['set_c_in_domain']})")
+            for x in REPORT_SETS:
+                lines.append(f"  set {x.upper()} (written fresh, never tuned on): OOS fall-back "
+                             f"{c[f'set_{x}_oos_fallback']:.3f} (baseline {b[f'set_{x}_oos_fallback']:.3f}, "
+                             f"n={n[f'set_{x}_oos']}); in-domain acceptable {c[f'set_{x}_in_domain_acceptable']:.3f} "
+                             f"(baseline {b[f'set_{x}_in_domain_acceptable']:.3f}), sent away "
+                             f"{c[f'set_{x}_in_domain_sent_away']:.3f} (n={n[f'set_{x}_in_domain']})")
     cv = results.get("nlu_cv")
     if cv:
         lines.append(f"Intent F1 by cross-validation: ERROR {cv['error']}" if "error" in cv else

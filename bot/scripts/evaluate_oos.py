@@ -10,8 +10,9 @@ chosen on: every evaluation set is split once, deterministically, by a hash of t
   (``tests/data/in_domain_eval.yml``, written for evaluation only) whose intent is one
   of the acceptable ones; and the share sent to ``out_of_scope``/``nlu_fallback``
   (lower is better).
-- Evaluation set C (``tests/data/in_domain_eval_c.yml`` and ``oos_eval_c.yml``, written
-  fresh by a helper who never saw the training data; reported whole, never tuned on).
+- Evaluation sets C, D and E (``tests/data/in_domain_eval_{c,d,e}.yml`` and
+  ``oos_eval_{c,d,e}.yml``, written fresh by helpers who never saw the training data;
+  reported whole, never tuned on).
 - Optionally the in-scope false-fallback rate on a held-out Rasa NLU file
   (``--in-scope``, e.g. the test half of ``rasa data split nlu``), and
   ``--clinc-val-foreign``: CLINC150 ``val`` requests from domains we do not serve.
@@ -41,7 +42,10 @@ import yaml
 BOT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CLINC = BOT_DIR.parent.parent / "shared" / "data" / "clinc150" / "train_val.json"
 DEFAULT_IN_DOMAIN = BOT_DIR / "tests" / "data" / "in_domain_eval.yml"
-SET_C = (BOT_DIR / "tests" / "data" / "in_domain_eval_c.yml", BOT_DIR / "tests" / "data" / "oos_eval_c.yml")
+# Evaluation sets written fresh for reporting (never tuned on): C, D and E (bot README, "Breadth").
+REPORT_SETS = {name: (BOT_DIR / "tests" / "data" / f"in_domain_eval_{name}.yml",
+                      BOT_DIR / "tests" / "data" / f"oos_eval_{name}.yml") for name in ("c", "d", "e")}
+SET_C = REPORT_SETS["c"]
 FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope"}
 FOREIGN_DOMAINS = ["travel", "utility", "kitchen_and_dining", "auto_and_commute", "small_talk"]
 FOREIGN_SKIP = {"greeting", "goodbye", "thank_you", "what_can_i_ask_you", "are_you_a_bot"}
@@ -162,10 +166,11 @@ def main() -> None:
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
     oos_sets = load_clinc(args.clinc, args.clinc_val_foreign)
-    oos_sets["oos_eval_c"] = load_oos(SET_C[1])
     in_domain = load_in_domain(args.in_domain)
     labelled = {f"in_domain_{h}": [item for item in in_domain if half(item[0]) == h] for h in HALVES}
-    labelled["in_domain_eval_c"] = load_in_domain(SET_C[0])
+    for name, (in_domain_path, oos_path) in REPORT_SETS.items():
+        oos_sets[f"oos_eval_{name}"] = load_oos(oos_path)
+        labelled[f"in_domain_eval_{name}"] = load_in_domain(in_domain_path)
     if args.in_scope:
         labelled["in_scope_held_out"] = load_in_scope(args.in_scope)
     texts = list(dict.fromkeys([t for s in oos_sets.values() for t in s]
