@@ -54,9 +54,10 @@ def test_replies_for_an_upset_customer_acknowledge_and_offer_a_person():
 @pytest.mark.parametrize("name, at_least, later_sets", [
     ("breadth", 900, ()),
     ("contrast", 450, ("in_domain_eval_d", "oos_eval_d", "in_domain_eval_e", "oos_eval_e")),
+    ("contrast_b", 250, ("in_domain_eval_d", "oos_eval_d", "in_domain_eval_e", "oos_eval_e")),
 ])
 def test_breadth_examples_hold_no_development_or_evaluation_message(name, at_least, later_sets):
-    """breadth.yml and contrast.yml were filtered against every development and evaluation set
+    """breadth.yml and the contrast files were filtered against every development and evaluation set
     of their day (cosine 0.85; README, "Breadth"): not one of their messages may come back into
     training, even re-cased."""
 
