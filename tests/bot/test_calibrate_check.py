@@ -2,7 +2,12 @@
 
 import copy
 
+import pytest
+
 from bot.frustration.calibrate import differences
+
+# No database: the same in both passes of `make test`, so it runs in one.
+pytestmark = pytest.mark.once
 
 COMMITTED = {
     "about": "weights",

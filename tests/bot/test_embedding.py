@@ -6,8 +6,12 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bot.embedding import DIMENSIONS, embed
+
+# No database: the same in both passes of `make test`, so it runs in one.
+pytestmark = pytest.mark.once
 
 REFERENCE = Path(__file__).resolve().parents[2] / "bot" / "tests" / "data" / "embedding_reference.json"
 

@@ -15,6 +15,9 @@ from bot.frustration import LEVELS, ConversationMood, FrustrationResult, cues, d
 from bot.frustration.evaluate import measure_throughput
 from bot.frustration.model import default_model
 
+# No database: the same in both passes of `make test`, so it runs in one.
+pytestmark = pytest.mark.once
+
 REPO = Path(__file__).resolve().parents[2]
 HAS_DEV_DATA = (datasets.data_dir() / "goemotions" / "test.tsv").is_file() and (
     datasets.data_dir() / "tweeteval-emotion" / "test_text.txt"

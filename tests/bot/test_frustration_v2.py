@@ -14,6 +14,9 @@ from bot.frustration import LEVELS, ConversationMood, datasets, score_message
 from bot.frustration.metrics import f1_at, roc_auc
 from bot.frustration.model import default_model
 
+# No database: the same in both passes of `make test`, so it runs in one.
+pytestmark = pytest.mark.once
+
 REPO = Path(__file__).resolve().parents[2]
 HAS_COMPLAINTS = (datasets.data_dir() / "complaints-social-media" / "complaints-data.csv").is_file()
 # The complaints set may not be copied into the repository (its SOURCE.txt: research use,
