@@ -21,6 +21,11 @@ from bot.frustration import score_message
 FRUSTRATION = "frustration"
 
 
+def is_upset(frustration: dict[str, Any] | None) -> bool:
+    """Whether a parsed message's detector result (``FRUSTRATION``) reads annoyed or worse."""
+    return bool(frustration) and frustration.get("level", "calm") != "calm"
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class FrustrationAnnotator(GraphComponent):
     @classmethod

@@ -11,9 +11,12 @@ into probabilities with a softmax at ``temperature``. The component blends the t
 
 Sending a customer away costs more than answering a stray question: when
 ``out_of_scope`` leads the blend by less than ``out_of_scope_margin``, the best of our
-own intents is served instead (`prefer_in_domain`).
+own intents is served instead (`prefer_in_domain`). It costs most when the customer is
+already upset, and an upset message to a shop's support is nearly always about the shop:
+when the frustration detector (`FrustrationAnnotator`, earlier in the pipeline) reads the
+message as annoyed or worse, ``upset_out_of_scope_margin`` applies instead, if larger.
 
-``weight``, ``k``, ``temperature`` and ``out_of_scope_margin`` are chosen on development data only
+``weight``, ``k``, ``temperature`` and both margins are chosen on development data only
 (``scripts/tune_neighbours.py``; README, "Understanding by meaning"). No embedding is
 computed here: the sentence vector comes from the featurizer's output.
 """
@@ -39,6 +42,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.components.frustration import FRUSTRATION, is_upset
 from bot.embedding import DIMENSIONS
 
 FILE = "neighbours.npz"
@@ -83,11 +87,17 @@ def prefer_in_domain(ordered: list[tuple[str, float]], margin: float) -> list[tu
     return ordered[1:] if ordered[0][1] - ordered[1][1] < margin else ordered
 
 
+def margin_for(frustration: dict[str, Any] | None, margin: float, upset_margin: float) -> float:
+    """The out-of-scope margin for a message: the larger one when the detector reads it as upset."""
+    return max(margin, upset_margin) if is_upset(frustration) else margin
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class NeighbourIntentBlender(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"weight": 0.5, "k": 3, "temperature": 0.05, "out_of_scope_margin": 0.0, "ranking_length": 10}
+        return {"weight": 0.5, "k": 3, "temperature": 0.05, "out_of_scope_margin": 0.0,
+                "upset_out_of_scope_margin": 0.0, "ranking_length": 10}
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
@@ -95,8 +105,9 @@ class NeighbourIntentBlender(GraphComponent, IntentClassifier):
             raise ValueError("weight must be between 0 and 1")
         if int(config["k"]) < 1 or float(config["temperature"]) <= 0:
             raise ValueError("k must be at least 1 and temperature positive")
-        if not 0.0 <= float(config.get("out_of_scope_margin", 0.0)) <= 1.0:
-            raise ValueError("out_of_scope_margin must be between 0 and 1")
+        for key in ("out_of_scope_margin", "upset_out_of_scope_margin"):
+            if not 0.0 <= float(config.get(key, 0.0)) <= 1.0:
+                raise ValueError(f"{key} must be between 0 and 1")
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  intents: list[str] | None = None, examples: np.ndarray | None = None,
@@ -151,8 +162,9 @@ class NeighbourIntentBlender(GraphComponent, IntentClassifier):
             for name, p in zip(self.intents, neighbours, strict=True):
                 blended[name] = blended.get(name, 0.0) + weight * float(p)
             ordered = sorted(blended.items(), key=lambda item: item[1], reverse=True)
-            ordered = prefer_in_domain(ordered[: int(self.config["ranking_length"])],
-                                       float(self.config.get("out_of_scope_margin", 0.0)))
+            margin = margin_for(message.get(FRUSTRATION), float(self.config.get("out_of_scope_margin", 0.0)),
+                                float(self.config.get("upset_out_of_scope_margin", 0.0)))
+            ordered = prefer_in_domain(ordered[: int(self.config["ranking_length"])], margin)
             top_name, top_confidence = ordered[0]
             message.set(INTENT, {INTENT_NAME_KEY: top_name, PREDICTED_CONFIDENCE_KEY: top_confidence},
                         add_to_output=True)

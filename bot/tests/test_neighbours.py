@@ -13,7 +13,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.embedding import SentenceEmbeddingFeaturizer
-from bot.components.neighbours import NeighbourIntentBlender, neighbour_probabilities, prefer_in_domain
+from bot.components.frustration import FrustrationAnnotator
+from bot.components.neighbours import (
+    NeighbourIntentBlender,
+    margin_for,
+    neighbour_probabilities,
+    prefer_in_domain,
+)
 
 TRAINING = {
     "order_status": ["where is my order", "has my parcel shipped yet", "when will my delivery arrive"],
@@ -129,6 +135,31 @@ def test_the_component_applies_the_margin_to_the_blend(tmp_path):
 
 
 def test_bad_settings_are_refused():
-    for bad in ({"weight": 1.5}, {"k": 0}, {"temperature": 0.0}, {"out_of_scope_margin": -0.1}):
+    for bad in ({"weight": 1.5}, {"k": 0}, {"temperature": 0.0}, {"out_of_scope_margin": -0.1},
+                {"upset_out_of_scope_margin": 1.5}):
         with pytest.raises(ValueError):
             NeighbourIntentBlender.validate_config({**NeighbourIntentBlender.get_default_config(), **bad})
+
+
+def test_an_upset_message_gets_the_larger_margin():
+    assert margin_for({"level": "frustrated", "score": 0.8}, 0.0, 0.3) == 0.3
+    assert margin_for({"level": "annoyed", "score": 0.5}, 0.2, 0.1) == 0.2  # never smaller than the calm one
+    assert margin_for({"level": "calm", "score": 0.1}, 0.0, 0.3) == 0.0
+    assert margin_for(None, 0.1, 0.3) == 0.1  # a button press is not scored
+
+
+def test_the_component_keeps_an_upset_customer_that_a_calm_question_would_not_keep(tmp_path):
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "upset").mkdir()
+    plain, storage, _ = trained(tmp_path / "plain", weight=0.2, k=1, temperature=0.05)
+    kind, _, _ = trained(tmp_path / "upset", weight=0.2, k=1, temperature=0.05, upset_out_of_scope_margin=1.0)
+    diet = {"out_of_scope": 0.9, "order_status": 0.1}
+    texts = ("what is the weather like on my delivery day",
+             "THIRD time asking, this is ridiculous, nobody tells me anything about my order")
+    for blender, upset_read_as in ((plain, "out_of_scope"), (kind, "order_status")):
+        calm, upset = (diet_says(m, diet) for m in featurized(*texts, storage=storage))
+        FrustrationAnnotator().process([calm, upset])  # as in the pipeline, before the blender
+        assert calm.get("frustration")["level"] == "calm" and upset.get("frustration")["level"] != "calm"
+        blender.process([calm, upset])
+        assert calm.get("intent")["name"] == "out_of_scope"
+        assert upset.get("intent")["name"] == upset_read_as
