@@ -144,7 +144,9 @@ def test_bad_settings_are_refused():
 def test_an_upset_message_gets_the_larger_margin():
     assert margin_for({"level": "frustrated", "score": 0.8}, 0.0, 0.3) == 0.3
     assert margin_for({"level": "annoyed", "score": 0.5}, 0.2, 0.1) == 0.2  # never smaller than the calm one
+    assert margin_for({"level": "angry", "score": 0.95}, 0.0, 0.3) == 0.3
     assert margin_for({"level": "calm", "score": 0.1}, 0.0, 0.3) == 0.0
+    assert margin_for({}, 0.0, 0.3) == 0.0
     assert margin_for(None, 0.1, 0.3) == 0.1  # a button press is not scored
 
 

@@ -28,6 +28,17 @@ def test_rasa_data_validate_is_clean():
     assert "No story structure conflicts found" in result.stdout + result.stderr
 
 
+def test_the_frustration_annotator_runs_before_the_components_that_read_it():
+    """Rasa runs the NLU components in config.yml's order; the blender's upset margin reads the
+    detector's result, so without the annotator first every message would count as calm."""
+    import yaml
+
+    names = [c["name"] for c in yaml.safe_load((BOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]]
+    annotator = names.index("bot.components.frustration.FrustrationAnnotator")
+    blender = names.index("bot.components.neighbours.NeighbourIntentBlender")
+    assert annotator < blender < names.index("FallbackClassifier")
+
+
 def test_replies_for_an_upset_customer_acknowledge_and_offer_a_person():
     """Issue 11: every fallback, out-of-scope and "thanks that is not thanks" reply for a customer
     who is annoyed or worse offers a person and never says the bot can't help. utter_default is
