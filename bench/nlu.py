@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BOT = ROOT / "bot"
 PYTHON = BOT / ".venv" / "bin" / "python"
 MODEL = BOT / "models" / "calmline.tar.gz"
-REPORT_SETS = ("c", "d", "e")  # evaluation sets written fresh (bot/scripts/evaluate_oos.py)
+REPORT_SETS = ("c", "d", "e", "f")  # evaluation sets written fresh (bot/scripts/evaluate_oos.py)
 
 
 def fallback_settings() -> tuple[float, float]:

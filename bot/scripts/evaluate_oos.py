@@ -10,8 +10,8 @@ chosen on: every evaluation set is split once, deterministically, by a hash of t
   (``tests/data/in_domain_eval.yml``, written for evaluation only) whose intent is one
   of the acceptable ones; and the share sent to ``out_of_scope``/``nlu_fallback``
   (lower is better).
-- Evaluation sets C, D and E (``tests/data/in_domain_eval_{c,d,e}.yml`` and
-  ``oos_eval_{c,d,e}.yml``, written fresh by helpers who never saw the training data;
+- Evaluation sets C, D, E and F (``tests/data/in_domain_eval_{c,d,e,f}.yml`` and
+  ``oos_eval_{c,d,e,f}.yml``, written fresh by helpers who never saw the training data;
   reported whole, never tuned on).
 - Optionally the in-scope false-fallback rate on a held-out Rasa NLU file
   (``--in-scope``, e.g. the test half of ``rasa data split nlu``), and
@@ -44,7 +44,7 @@ DEFAULT_CLINC = BOT_DIR.parent.parent / "shared" / "data" / "clinc150" / "train_
 DEFAULT_IN_DOMAIN = BOT_DIR / "tests" / "data" / "in_domain_eval.yml"
 # Evaluation sets written fresh for reporting (never tuned on): C, D and E (bot README, "Breadth").
 REPORT_SETS = {name: (BOT_DIR / "tests" / "data" / f"in_domain_eval_{name}.yml",
-                      BOT_DIR / "tests" / "data" / f"oos_eval_{name}.yml") for name in ("c", "d", "e")}
+                      BOT_DIR / "tests" / "data" / f"oos_eval_{name}.yml") for name in ("c", "d", "e", "f")}
 SET_C = REPORT_SETS["c"]
 FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope"}
 FOREIGN_DOMAINS = ["travel", "utility", "kitchen_and_dining", "auto_and_commute", "small_talk"]

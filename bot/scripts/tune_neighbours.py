@@ -1,9 +1,10 @@
 """Choose NeighbourIntentBlender's weight, k and temperature, and the fall-back threshold,
 on development data only; print the report halves for the choice.
 
-Tuning data: `tests/data/in_domain_dev.yml` and `in_domain_dev_b.yml` (fresh realistic
-messages written for tuning, never trained on), the *tune* half of CLINC150 ``oos_val`` and
-`tests/data/oos_dev_b.yml` (out-of-scope requests written for tuning). Report data: the *report*
+Tuning data: `tests/data/in_domain_dev.yml`, `in_domain_dev_b.yml` and `in_domain_dev_c.yml`
+(fresh realistic messages written for tuning, never trained on), the *tune* half of CLINC150
+``oos_val``, `tests/data/oos_dev_b.yml` and `oos_dev_c.yml` (out-of-scope requests written for
+tuning). Report data: the *report*
 halves of `tests/data/in_domain_eval.yml` and ``oos_val`` (see evaluate_oos.py),
 CLINC150 ``val`` from five foreign domains, and evaluation set C (`in_domain_eval_c.yml`,
 `oos_eval_c.yml`; written fresh for reporting, only its totals are printed).
@@ -37,8 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import evaluate_oos as ev  # noqa: E402
 
 DATA = ev.BOT_DIR / "tests" / "data"
-DEV = (DATA / "in_domain_dev.yml", DATA / "in_domain_dev_b.yml")
-OOS_DEV = DATA / "oos_dev_b.yml"
+DEV = (DATA / "in_domain_dev.yml", DATA / "in_domain_dev_b.yml", DATA / "in_domain_dev_c.yml")
+OOS_DEV = (DATA / "oos_dev_b.yml", DATA / "oos_dev_c.yml")
 WEIGHTS = (0.0, 0.25, 0.35, 0.4, 0.45, 0.5, 0.6, 0.75, 1.0)
 KS = (1, 2, 3, 5)
 TEMPERATURES = (0.02, 0.05, 0.1, 0.2)
@@ -137,7 +138,7 @@ def main() -> None:
 
     clinc = ev.load_clinc(ev.DEFAULT_CLINC, foreign=True)
     evaluation = ev.load_in_domain(ev.DEFAULT_IN_DOMAIN)
-    oos_dev = ev.load_oos(OOS_DEV)
+    oos_dev = [t for path in OOS_DEV for t in ev.load_oos(path)]
     tune = {"dev": [item for path in DEV for item in ev.load_in_domain(path)],
             "oos_tune": [(t, None) for t in (*clinc["oos_val_tune"], *oos_dev)]}
     report = {"in_domain_report": [item for item in evaluation if ev.half(item[0]) == "report"],
