@@ -21,6 +21,9 @@ from portal.training.models import Persona
 from tests.portal.test_authorization_matrix import PERSONA_FORM
 from tests.security.xss_pages import MARKED, Pages, chunks, markers_in, problems, problems_in, store_twice
 
+# Escaping is the templates' work, the same on either database: run in one pass (conftest).
+pytestmark = pytest.mark.once
+
 PUBLISH_EVERY = 10  # every 10th draft is published, and its article page read
 GROUPS = {"knowledge base": ("draft", "article", "topic", "search"),
           "trainer": ("persona", "training", "attempt")}

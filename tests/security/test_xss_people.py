@@ -28,6 +28,9 @@ from tests.portal.ticket_builders import page_token, person
 from tests.security.world import Caller
 from tests.security.xss_pages import MARKED, Pages, chunks, markers_in, problems, problems_in, store_twice
 
+# Escaping is the templates' work, the same on either database: run in one pass (conftest).
+pytestmark = pytest.mark.once
+
 NAME_LIMIT = 100  # the register form's
 LINK = re.compile(r"https?://[^/\s]+(/auth/register/\S+)")  # in the mail that finishes registering
 REASON_LIMIT = 300  # a hidden post's reason (a warning and a flag note take 500)
