@@ -89,6 +89,21 @@ def load_clinc(path: Path, foreign: bool) -> dict[str, list[str]]:
     return sets
 
 
+def clinc_train_foreign(path: Path, per_intent: int, trained: set[str]) -> list[str]:
+    """CLINC150 *train* requests from the same foreign domains, never trained on (`trained` holds
+    the training examples): ``per_intent`` of each intent, picked by a hash of the text. For
+    tuning only: the report set above is their *val* split."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    domains = json.loads((path.parent / "domains.json").read_text(encoding="utf-8"))
+    wanted = {i for d in FOREIGN_DOMAINS for i in domains[d]} - FOREIGN_SKIP
+    by_intent: dict[str, list[str]] = {}
+    for text, intent in data["train"]:
+        if intent in wanted and text.strip().lower() not in trained:
+            by_intent.setdefault(intent, []).append(text)
+    return [t for intent in sorted(by_intent)
+            for t in sorted(by_intent[intent], key=lambda t: hashlib.sha1(t.encode("utf-8")).hexdigest())[:per_intent]]
+
+
 def top_intent(parse: dict[str, Any], threshold: float | None, ambiguity: float = 0.1) -> str:
     """Top intent as FallbackClassifier would give it at these settings (None = as parsed)."""
     if threshold is None:
