@@ -28,7 +28,8 @@ from tests.e2e.test_portal_browser import log_in
 from tests.portal.test_live_agents import stand_in_rasa
 from tests.stack import _flask, _free_port, _gunicorn_extra_args, _server_env, _stop, _wait_healthy
 
-pytestmark = pytest.mark.e2e
+# Its own server on SQLite, whichever database the pass uses: one pass is enough (conftest).
+pytestmark = [pytest.mark.e2e, pytest.mark.once]
 
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 AGENT = ("agent@example.com", "calm-agent-2026")  # Alex Agent: agent, every team

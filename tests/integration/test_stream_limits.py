@@ -63,6 +63,7 @@ def test_one_visitor_cannot_take_a_workers_threads_and_healthz_answers():
                 response.close()
 
 
+@pytest.mark.once  # its own server on SQLite in either pass
 def test_a_worker_whose_streams_would_take_every_thread_refuses_to_start(tmp_path: Path):
     instance = tmp_path / "instance"
     instance.mkdir()
