@@ -42,7 +42,7 @@ import yaml
 BOT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CLINC = BOT_DIR.parent.parent / "shared" / "data" / "clinc150" / "train_val.json"
 DEFAULT_IN_DOMAIN = BOT_DIR / "tests" / "data" / "in_domain_eval.yml"
-# Evaluation sets written fresh for reporting (never tuned on): C, D and E (bot README, "Breadth").
+# Evaluation sets written fresh for reporting (never tuned on): C, D, E and F (bot README).
 REPORT_SETS = {name: (BOT_DIR / "tests" / "data" / f"in_domain_eval_{name}.yml",
                       BOT_DIR / "tests" / "data" / f"oos_eval_{name}.yml") for name in ("c", "d", "e", "f")}
 SET_C = REPORT_SETS["c"]

@@ -4,7 +4,8 @@ on development data only; print the report halves for the choice.
 Tuning data: `tests/data/in_domain_dev.yml`, `in_domain_dev_b.yml` and `in_domain_dev_c.yml`
 (fresh realistic messages written for tuning, never trained on), the *tune* half of CLINC150
 ``oos_val``, `tests/data/oos_dev_b.yml` and `oos_dev_c.yml` (out-of-scope requests written for
-tuning), and CLINC150 *train* requests from five foreign domains that were not trained on. Report data: the *report*
+tuning), and CLINC150 *train* requests from five foreign domains, none of them trained on (one
+request of most of those intents is). Report data: the *report*
 halves of `tests/data/in_domain_eval.yml` and ``oos_val`` (see evaluate_oos.py),
 CLINC150 ``val`` from five foreign domains, and evaluation set C (`in_domain_eval_c.yml`,
 `oos_eval_c.yml`; written fresh for reporting, only its totals are printed).
@@ -40,8 +41,8 @@ import evaluate_oos as ev  # noqa: E402
 DATA = ev.BOT_DIR / "tests" / "data"
 DEV = (DATA / "in_domain_dev.yml", DATA / "in_domain_dev_b.yml", DATA / "in_domain_dev_c.yml")
 OOS_DEV = (DATA / "oos_dev_b.yml", DATA / "oos_dev_c.yml")
-# General requests in CLINC150's style: requests of its *train* split from the foreign domains
-# that were not trained on, this many per intent (the report set is their *val* split).
+# General requests in CLINC150's style: requests of its *train* split from the foreign domains,
+# this many per intent, none of them trained on (the report set is their *val* split).
 CLINC_TRAIN_PER_INTENT = 3
 WEIGHTS = (0.0, 0.25, 0.35, 0.4, 0.45, 0.5, 0.6, 0.75, 1.0)
 KS = (1, 2, 3, 5)

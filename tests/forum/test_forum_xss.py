@@ -39,7 +39,9 @@ from tests.security.html_safety import (
 )
 from tests.security.xss_corpus import HARMLESS, MAX_PAYLOAD, PAYLOAD_IDS, PAYLOADS
 
-# Escaping is the templates' work, the same on either database: run in one pass (conftest).
+# Escaping is the templates' work, the same on either database, so these payload suites run in one
+# pass, the PostgreSQL one (conftest); what they also store and page through, each page's own
+# tests cover in both passes.
 pytestmark = pytest.mark.once
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -21,7 +21,9 @@ from portal.training.models import Persona
 from tests.portal.test_authorization_matrix import PERSONA_FORM
 from tests.security.xss_pages import MARKED, Pages, chunks, markers_in, problems, problems_in, store_twice
 
-# Escaping is the templates' work, the same on either database: run in one pass (conftest).
+# Escaping is the templates' work, the same on either database, so these payload suites run in one
+# pass, the PostgreSQL one (conftest); what they also store and page through, each page's own
+# tests cover in both passes.
 pytestmark = pytest.mark.once
 
 PUBLISH_EVERY = 10  # every 10th draft is published, and its article page read

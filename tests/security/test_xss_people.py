@@ -28,7 +28,9 @@ from tests.portal.ticket_builders import page_token, person
 from tests.security.world import Caller
 from tests.security.xss_pages import MARKED, Pages, chunks, markers_in, problems, problems_in, store_twice
 
-# Escaping is the templates' work, the same on either database: run in one pass (conftest).
+# Escaping is the templates' work, the same on either database, so these payload suites run in one
+# pass, the PostgreSQL one (conftest); what they also store and page through, each page's own
+# tests cover in both passes.
 pytestmark = pytest.mark.once
 
 NAME_LIMIT = 100  # the register form's
