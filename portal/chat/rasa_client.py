@@ -104,7 +104,8 @@ def rendezvous_order(urls: list[str], key: str) -> list[str]:
 
 class RasaClient:
     def __init__(self, base_url: str, token: str | None = None, timeout: float = 10.0,
-                 down_seconds: float = DOWN_SECONDS, status_seconds: float = STATUS_SECONDS):
+                 down_seconds: float = DOWN_SECONDS, status_seconds: float = STATUS_SECONDS,
+                 clock=time.monotonic):
         self.base_urls = server_urls(base_url)
         self.token = token
         self.timeout = timeout
@@ -112,6 +113,7 @@ class RasaClient:
         self.status_seconds = status_seconds
         self._status: tuple[float, dict] | None = None
         self._down_until: dict[str, float] = {}
+        self._clock = clock  # seconds: how long a failed server is skipped, a status kept
         self._lock = threading.Lock()
         self._http = requests.Session()
 
@@ -121,14 +123,14 @@ class RasaClient:
         """This conversation's servers in the order to try: its rendezvous order, the ones that
         failed within the last few seconds moved to the end (still tried when all have failed)."""
         ranked = rendezvous_order(self.base_urls, sender_id)
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             down = {url for url, until in self._down_until.items() if until > now}
         return [url for url in ranked if url not in down] + [url for url in ranked if url in down]
 
     def _mark_down(self, url: str) -> None:
         with self._lock:
-            self._down_until[url] = time.monotonic() + self.down_seconds
+            self._down_until[url] = self._clock() + self.down_seconds
 
     def _mark_up(self, url: str) -> None:
         with self._lock:
@@ -206,10 +208,10 @@ class RasaClient:
         ok while at least one answers. Kept for STATUS_SECONDS: however often /readyz is asked,
         the servers are asked at most that often (a dead one costs a 2 s timeout each time)."""
         cached = self._status
-        if cached is not None and time.monotonic() - cached[0] < self.status_seconds:
+        if cached is not None and self._clock() - cached[0] < self.status_seconds:
             return cached[1]
         result = self._ask_status()
-        self._status = (time.monotonic(), result)
+        self._status = (self._clock(), result)
         return result
 
     def _ask_status(self) -> dict:

@@ -61,7 +61,8 @@ def test_a_new_server_takes_conversations_only_from_the_others_never_moves_the_r
 
 def test_a_killed_server_s_conversations_go_to_the_next_and_it_is_skipped_for_a_while(servers):
     a, b = servers[:2]
-    client = RasaClient(f"{a.url},{b.url}", timeout=2, down_seconds=0.5)
+    now = [0.0]  # the client's clock, moved by hand: a loaded machine cannot outlast the pause
+    client = RasaClient(f"{a.url},{b.url}", timeout=2, down_seconds=30, clock=lambda: now[0])
     on_a = sender_on(client, a)
     assert answered_by(client, on_a) == "a"
     failures = REGISTRY.get_sample_value("calmline_rasa_failures_total", {"server": "1"}) or 0
@@ -72,7 +73,10 @@ def test_a_killed_server_s_conversations_go_to_the_next_and_it_is_skipped_for_a_
     assert answered_by(client, sender_on(client, a, "other")) == "b"  # not asked again while down
     assert len(a.seen) == asked
     a.status = 200
-    time.sleep(0.6)
+    now[0] = 29.0
+    assert answered_by(client, on_a) == "b"  # still within the pause
+    assert len(a.seen) == asked
+    now[0] = 31.0
     assert answered_by(client, on_a) == "a"  # back up: the conversation returns to its server
     a.stop()
     assert answered_by(client, on_a) == "b"
@@ -89,9 +93,9 @@ def test_a_server_that_times_out_is_not_replaced_for_that_message_but_waited_for
         client.send(sender_on(client, a), "hello")
     assert 0.5 <= time.monotonic() - started < 3.0
     assert b.seen == []  # never sent on
-    started = time.monotonic()
+    asked = len(a.seen)
     assert answered_by(client, sender_on(client, a, "next")) == "b"
-    assert time.monotonic() - started < 1.0
+    assert len(a.seen) == asked  # the slow server was not asked (nor waited for) again
 
 
 def test_the_tracker_api_fails_over_too(servers):
@@ -141,11 +145,14 @@ def test_status_reports_each_server_without_its_address(servers):
 
 def test_status_asks_the_servers_at_most_every_few_seconds(servers):
     a = servers[0]
-    client = RasaClient(a.url, timeout=2, status_seconds=0.3)
+    now = [0.0]
+    client = RasaClient(a.url, timeout=2, status_seconds=3, clock=lambda: now[0])
     for _ in range(5):
         assert client.status()["ok"] is True
+    now[0] = 2.9
+    client.status()
     assert a.status_asked == 1
-    time.sleep(0.35)
+    now[0] = 3.1
     client.status()
     assert a.status_asked == 2
 
