@@ -143,9 +143,7 @@ def main() -> None:
     clinc = ev.load_clinc(ev.DEFAULT_CLINC, foreign=True)
     evaluation = ev.load_in_domain(ev.DEFAULT_IN_DOMAIN)
     oos_dev = [t for path in OOS_DEV for t in ev.load_oos(path)]
-    trained = {line.strip()[2:].lower() for line in (ev.BOT_DIR / "data" / "nlu" / "clinc_oos_train.yml")
-               .read_text(encoding="utf-8").splitlines() if line.strip().startswith("- ")}
-    oos_dev += ev.clinc_train_foreign(ev.DEFAULT_CLINC, CLINC_TRAIN_PER_INTENT, trained)
+    oos_dev += ev.clinc_train_foreign(ev.DEFAULT_CLINC, CLINC_TRAIN_PER_INTENT)
     tune = {"dev": [item for path in DEV for item in ev.load_in_domain(path)],
             "oos_tune": [(t, None) for t in (*clinc["oos_val_tune"], *oos_dev)]}
     report = {"in_domain_report": [item for item in evaluation if ev.half(item[0]) == "report"],
