@@ -26,7 +26,7 @@ import jwt
 
 SECRET_VARIABLE = "RASA_TOKEN"
 HEALTH_CACHE_SECONDS = 1.0
-HEALTH_TIMEOUT_SECONDS = 0.5
+HEALTH_TIMEOUT_SECONDS = 2.0  # a busy action server is not taken for a dead one (that one refuses at once)
 
 
 def is_the_portal(authorization: str, secret: str) -> bool:
