@@ -163,7 +163,7 @@ def test_thread_page_queries_do_not_grow_with_posts_authors_or_votes(app):
     assert page.count('data-votes="5"') == POSTS_PER_PAGE
     # The same handful for 1 post or 20 (the nav, the signed-in user and their roles included).
     assert len(busy_queries) == len(quiet_queries) <= 24, busy_queries  # 22 since the messenger (issue 16)
-    assert elapsed < 2.0  # typically ~30 ms; generous for a shared machine
+    assert elapsed < 5.0  # typically ~30 ms; generous for a loaded shared machine
     with counted_queries(app) as list_queries:
         listing = client.get("/forum").get_data(as_text=True)
     assert len(rows(listing)) == THREADS_PER_PAGE and "Page 1 of 51" in listing

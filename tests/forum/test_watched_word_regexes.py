@@ -50,13 +50,15 @@ def test_a_nested_quantifier_checks_a_50000_character_post_in_linear_time(world)
                                                           "action": "block"}).status_code == 303
     with app.app_context():
         text = "a" * 50_000 + "!"  # no match: a backtracking engine tries every split of the a's
-        with at_most(2):
+        # A backtracking engine would take longer than the universe has left; the bounds leave a
+        # loaded CI box room for a stall.
+        with at_most(10):
             watched_word_matches(text)  # compiles and caches the pattern
             started = time.perf_counter()
             assert watched_word_matches(text) == []
             elapsed = time.perf_counter() - started
-        assert elapsed < 0.1, f"{elapsed * 1000:.0f} ms"
-        with at_most(2):
+        assert elapsed < 1.0, f"{elapsed * 1000:.0f} ms"
+        with at_most(10):
             [match] = watched_word_matches("a" * 50_000)
         assert match.word.pattern == HOSTILE and len(match.found) == 50_000
 
