@@ -98,7 +98,7 @@ def follow(side: Side, url: str) -> queue.Queue:
     return texts
 
 
-def arrives(texts: queue.Queue, wanted: str, within: float = 6.0) -> float:
+def arrives(texts: queue.Queue, wanted: str, within: float = 15.0) -> float:
     start = time.monotonic()
     while (left := within - (time.monotonic() - start)) > 0:
         try:
