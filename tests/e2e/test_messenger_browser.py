@@ -162,7 +162,7 @@ def test_an_agents_message_on_another_page_shows_an_unread_badge_within_two_seco
         if timings[-1] < 2.0:
             break
     elapsed = min(timings)
-    assert elapsed < 2.0, timings
+    assert elapsed < 2.0 and max(timings) < 5.0, timings
     print(f"\nunread badge {elapsed * 1000:.0f} ms after the agent's reply ({size})")
     assert page.title() == f"({unread}) {title}"
 

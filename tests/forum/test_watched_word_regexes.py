@@ -3,7 +3,7 @@ and a pattern only a backtracking engine can run is refused when it is saved (is
 
 With Python's own engine, `(a+)+$` against a post of 30 "a"s and a "!" runs for minutes and
 holds the worker until gunicorn kills it. The checks run under an alarm, so the old engine
-fails these tests in a second instead of hanging them.
+fails these tests within seconds instead of hanging them.
 """
 
 from __future__ import annotations

@@ -209,7 +209,8 @@ def photo_in(conversation) -> str:
 
 
 def snapshot() -> dict:
-    """Everything any of these endpoints could change."""
+    """What these endpoints are meant to change, and who owns, holds and may see each row (not
+    every column: timestamps such as a conversation's last activity are left out)."""
     db.session.expire_all()
     return {
         "tickets": sorted((t.number, t.status, t.priority, t.assignee_id, t.team_id, t.resolved_at,
