@@ -38,6 +38,7 @@
   let queueItems = [];             // [{item, fetchedAt, waitNode}]
   let current = null;              // the open ticket's detail
   let seenMessages = new Set();    // message ids already in the transcript
+  let shownMessages = [];          // the messages in the transcript, in order
   let stream = null;               // the one EventSource: the queue's, or the open ticket's (queue included)
   let streamErrors = 0;
   let pollTimer = null;
@@ -318,6 +319,7 @@
   function addMessage(m, live) {
     if (!m || (m.id !== undefined && seenMessages.has(m.id))) return;
     if (m.id !== undefined) seenMessages.add(m.id);
+    shownMessages.push(m);
     const li = el("li", "tmsg tmsg-" + m.sender);
     const head = el("div", "tmsg-head");
     const who = m.sender === "agent" ? (m.author || "Agent") : m.sender === "customer" ? "Customer" :
@@ -420,9 +422,15 @@
     ui.claim.hidden = !claimable;
     renderBriefing(detail);
     renderEarlier(detail);
+    // A message that arrived live while this detail was on its way is newer than the detail:
+    // it stays (its event is behind us and will not come again).
+    const arrived = switching ? [] : shownMessages;
+    const newest = (detail.messages || []).reduce(function (top, m) { return Math.max(top, m.id || 0); }, 0);
     ui.transcript.replaceChildren();
     seenMessages = new Set();
+    shownMessages = [];
     (detail.messages || []).forEach(function (m) { addMessage(m, false); });
+    arrived.forEach(function (m) { if (m.id > newest) addMessage(m, false); });
     const lastCustomer = (detail.messages || []).filter(function (m) { return m.sender === "customer" && m.frustration; }).pop();
     setMeter(detail.frustration_now, lastCustomer ? lastCustomer.frustration.score : null);
     ui.notes.replaceChildren();

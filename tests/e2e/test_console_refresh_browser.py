@@ -1,0 +1,68 @@
+"""The agent console never loses a customer's message to its own refresh.
+
+Claiming a chat publishes a status event; the console then fetches the ticket again and
+redraws the transcript. A message that arrives live while that fetch is on its way is newer
+than the detail the fetch returns: the redraw must keep it, since its event will not come
+again. The test holds the refresh's answer (taken before the message was sent) until the
+message is on screen, then lets it through."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.test_portal_browser import log_in
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_message_that_arrives_during_a_refresh_stays_in_the_transcript(new_context):
+    customer = new_context().new_page()
+    log_in(customer, "customer@example.com", "calm-customer-2026")
+    customer.goto("/chat")
+    chat = customer.locator("[data-chat]")
+    chat.locator("textarea").fill("My parcel arrived crushed")
+    chat.get_by_role("button", name="Send").click()
+    chat.get_by_role("button", name="Leave a message for our team").click()  # the assistant is down here
+    thanks = chat.locator(".msg-system").filter(has_text=re.compile(r"[Tt]icket T-\d+"))
+    expect(thanks).to_have_count(1)
+    number = re.search(r"T-\d+", thanks.inner_text()).group(0)
+
+    agent = new_context().new_page()
+    log_in(agent, "supervisor@example.com", "calm-supervisor-2026")
+    agent.goto(f"/agent#{number}")
+    console = agent.locator("[data-agent-console]")
+    expect(console.locator("[data-transcript]")).to_contain_text("My parcel arrived crushed")
+
+    held = []
+
+    def hold(route):
+        if route.request.method != "GET" or held:
+            route.fallback()
+            return
+        held.append((route, route.fetch()))  # the detail as it is now, before the next message
+
+    agent.route(re.compile(rf"/api/agent/tickets/{number}$"), hold)
+    console.locator("[data-claim]").click()  # publishes a status event: the console fetches the ticket again
+    deadline = time.monotonic() + 15
+    while not held and time.monotonic() < deadline:
+        agent.wait_for_timeout(50)
+    assert held, "the console did not fetch the ticket again after the claim"
+
+    chat.locator("textarea").fill("It is the second time this happens")
+    chat.get_by_role("button", name="Send").click()
+    transcript = console.locator("[data-transcript]")
+    expect(transcript).to_contain_text("It is the second time this happens")
+
+    route, stale = held[0]
+    detail = stale.json()
+    assert "It is the second time this happens" not in str(detail["messages"])
+    detail["customer"] = "Snapshot From Before"  # shows when the late answer has been drawn
+    route.fulfill(response=stale, json=detail)
+    expect(console.locator("[data-ticket-title]")).to_contain_text("Snapshot From Before")
+    expect(transcript).to_contain_text("My parcel arrived crushed")
+    expect(transcript).to_contain_text("It is the second time this happens")
+    expect(transcript.locator("li", has_text="It is the second time this happens")).to_have_count(1)
