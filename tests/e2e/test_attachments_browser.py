@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.accessibility import axe_violations
+from tests.e2e.journeys import leave_a_message
 from tests.e2e.test_portal_browser import log_in
 from tests.portal.attachment_files import PDF, jpeg_with_gps
 
@@ -27,15 +28,8 @@ def shown(img) -> None:
 def test_photo_in_chat_and_pdf_on_the_ticket_reach_the_other_side(new_context, size):
     customer = new_context().new_page()
     customer.set_viewport_size(SIZES[size])
-    log_in(customer, "customer@example.com", "calm-customer-2026")
-    customer.goto("/chat")
+    number = leave_a_message(customer, "My parcel arrived crushed")
     chat = customer.locator("[data-chat]")
-    chat.locator("textarea").fill("My parcel arrived crushed")
-    chat.get_by_role("button", name="Send").click()
-    chat.get_by_role("button", name="Leave a message for our team").click()  # the assistant is down here
-    thanks = chat.locator(".msg-system").filter(has_text=re.compile(r"[Tt]icket T-\d+"))
-    expect(thanks).to_have_count(1)
-    number = re.search(r"T-\d+", thanks.inner_text()).group(0)
 
     agent = new_context().new_page()
     agent.set_viewport_size(SIZES[size])

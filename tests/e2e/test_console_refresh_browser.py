@@ -14,6 +14,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.journeys import leave_a_message
 from tests.e2e.test_portal_browser import log_in
 
 pytestmark = pytest.mark.e2e
@@ -21,15 +22,8 @@ pytestmark = pytest.mark.e2e
 
 def test_a_message_that_arrives_during_a_refresh_stays_in_the_transcript(new_context):
     customer = new_context().new_page()
-    log_in(customer, "customer@example.com", "calm-customer-2026")
-    customer.goto("/chat")
+    number = leave_a_message(customer, "My parcel arrived crushed")
     chat = customer.locator("[data-chat]")
-    chat.locator("textarea").fill("My parcel arrived crushed")
-    chat.get_by_role("button", name="Send").click()
-    chat.get_by_role("button", name="Leave a message for our team").click()  # the assistant is down here
-    thanks = chat.locator(".msg-system").filter(has_text=re.compile(r"[Tt]icket T-\d+"))
-    expect(thanks).to_have_count(1)
-    number = re.search(r"T-\d+", thanks.inner_text()).group(0)
 
     agent = new_context().new_page()
     log_in(agent, "supervisor@example.com", "calm-supervisor-2026")
