@@ -16,7 +16,13 @@ already upset, and an upset message to a shop's support is nearly always about t
 when the frustration detector (`FrustrationAnnotator`, earlier in the pipeline) reads the
 message as annoyed or worse, ``upset_out_of_scope_margin`` applies instead, if larger.
 
-``weight``, ``k``, ``temperature`` and both margins are chosen on development data only
+A request unlike everything we serve is not ours, however the two rank our intents: when
+the training example of our own intents nearest in meaning is less similar than
+``min_similarity`` (cosine), the served intent's share goes to ``out_of_scope``
+(`unlike_ours`). Not for a message read as upset, for the reason above.
+
+``weight``, ``k``, ``temperature``, both margins and ``min_similarity`` are chosen on
+development data only
 (``scripts/tune_neighbours.py``; README, "Understanding by meaning"). No embedding is
 computed here: the sentence vector comes from the featurizer's output.
 """
@@ -87,6 +93,31 @@ def prefer_in_domain(ordered: list[tuple[str, float]], margin: float) -> list[tu
     return ordered[1:] if ordered[0][1] - ordered[1][1] < margin else ordered
 
 
+def nearest_of_ours(vector: np.ndarray, examples: np.ndarray, labels: np.ndarray, out_of_scope: int | None) -> float:
+    """The cosine of the nearest training example of an intent we serve (not out-of-scope)."""
+    similarities = examples @ vector
+    if out_of_scope is not None:
+        similarities = similarities[labels != out_of_scope]
+    return float(similarities.max()) if similarities.size else -1.0
+
+
+def unlike_ours(ordered: list[tuple[str, float]], nearest: float, min_similarity: float,
+                upset: bool) -> list[tuple[str, float]]:
+    """Hand the served intent's share to out_of_scope when nothing we serve is near in meaning.
+
+    ``ordered`` is (intent, confidence), highest first; ``nearest`` the cosine of the nearest
+    example of our own intents. Nothing changes when the gate is off (0), when out-of-scope or a
+    fall-back already leads, or for an upset customer (`margin_for`)."""
+    if (min_similarity <= 0 or upset or not ordered or nearest >= min_similarity
+            or ordered[0][0] == OUT_OF_SCOPE or ordered[0][0].startswith("nlu_")):
+        return ordered
+    served, share = ordered[0]
+    moved = {name: confidence for name, confidence in ordered[1:]}
+    moved[OUT_OF_SCOPE] = moved.get(OUT_OF_SCOPE, 0.0) + share
+    moved[served] = 0.0
+    return sorted(moved.items(), key=lambda item: item[1], reverse=True)
+
+
 def margin_for(frustration: dict[str, Any] | None, margin: float, upset_margin: float) -> float:
     """The out-of-scope margin for a message: the larger one when the detector reads it as upset."""
     return max(margin, upset_margin) if is_upset(frustration) else margin
@@ -97,7 +128,7 @@ class NeighbourIntentBlender(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"weight": 0.5, "k": 3, "temperature": 0.05, "out_of_scope_margin": 0.0,
-                "upset_out_of_scope_margin": 0.0, "ranking_length": 10}
+                "upset_out_of_scope_margin": 0.0, "min_similarity": 0.0, "ranking_length": 10}
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
@@ -105,7 +136,7 @@ class NeighbourIntentBlender(GraphComponent, IntentClassifier):
             raise ValueError("weight must be between 0 and 1")
         if int(config["k"]) < 1 or float(config["temperature"]) <= 0:
             raise ValueError("k must be at least 1 and temperature positive")
-        for key in ("out_of_scope_margin", "upset_out_of_scope_margin"):
+        for key in ("out_of_scope_margin", "upset_out_of_scope_margin", "min_similarity"):
             if not 0.0 <= float(config.get(key, 0.0)) <= 1.0:
                 raise ValueError(f"{key} must be between 0 and 1")
 
@@ -164,7 +195,11 @@ class NeighbourIntentBlender(GraphComponent, IntentClassifier):
             ordered = sorted(blended.items(), key=lambda item: item[1], reverse=True)
             margin = margin_for(message.get(FRUSTRATION), float(self.config.get("out_of_scope_margin", 0.0)),
                                 float(self.config.get("upset_out_of_scope_margin", 0.0)))
-            ordered = prefer_in_domain(ordered[: int(self.config["ranking_length"])], margin)
+            ordered = prefer_in_domain(ordered, margin)
+            out_of_scope = self.intents.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in self.intents else None
+            ordered = unlike_ours(ordered, nearest_of_ours(vector, self.examples, self.labels, out_of_scope),
+                                  float(self.config.get("min_similarity", 0.0)), is_upset(message.get(FRUSTRATION)))
+            ordered = ordered[: int(self.config["ranking_length"])]
             top_name, top_confidence = ordered[0]
             message.set(INTENT, {INTENT_NAME_KEY: top_name, PREDICTED_CONFIDENCE_KEY: top_confidence},
                         add_to_output=True)

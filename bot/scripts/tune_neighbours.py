@@ -13,7 +13,9 @@ CLINC150 ``val`` from five foreign domains, and evaluation set C (`in_domain_eva
 A second stage then fixes those and chooses, by the same rule, how far to keep a customer the
 frustration detector reads as upset: a larger out-of-scope margin for their messages
 (NeighbourIntentBlender's ``upset_out_of_scope_margin``); it changes nothing unless that reads
-the development data better.
+the development data better. A third stage fixes all of those and chooses, by the same rule and
+on a fine grid, ``min_similarity``: below it, a request whose nearest example of our own intents
+is less similar in meaning falls to out-of-scope (0: off).
 
 The model is parsed once with the blender switched off (DIET's own ranking); every
 setting is then re-scored from those parses and the blender's stored neighbours, with the
@@ -52,6 +54,8 @@ MARGINS = (0.0, 0.1, 0.2, 0.3)
 # frustration detector reads as upset.
 UPSET_MARGINS = (0.0, 0.1, 0.2, 0.3, 0.5)
 THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+# Third stage: the least similarity to our own examples (0: off), on a fine grid.
+MIN_SIMILARITIES = (0.0, *(round(0.2 + 0.01 * i, 2) for i in range(41)))
 OOS_FLOOR = 0.93
 ACCEPTABLE_FLOOR = 0.95
 AWAY_CEILING = 0.02
@@ -94,8 +98,10 @@ def near(vector: np.ndarray, blender: Any, k: int, temperature: float) -> np.nda
 
 
 def decide(parse: dict, vector: np.ndarray, blender: Any, weight: float, k: int, temperature: float,
-           margin: float, threshold: float, upset_margin: float = 0.0) -> tuple[str, dict[str, float]]:
-    from bot.components.neighbours import margin_for, prefer_in_domain
+           margin: float, threshold: float, upset_margin: float = 0.0,
+           min_similarity: float = 0.0) -> tuple[str, dict[str, float]]:
+    from bot.components.frustration import is_upset
+    from bot.components.neighbours import OUT_OF_SCOPE, margin_for, nearest_of_ours, prefer_in_domain, unlike_ours
 
     probs = {r["name"]: (1 - weight) * r["confidence"] for r in parse.get("intent_ranking", [])
              if r["name"] != "nlu_fallback"}
@@ -104,7 +110,12 @@ def decide(parse: dict, vector: np.ndarray, blender: Any, weight: float, k: int,
             probs[name] = probs.get(name, 0.0) + weight * float(p)
     ordered = sorted(probs.items(), key=lambda item: item[1], reverse=True)
     margin = margin_for(parse.get("frustration"), margin, upset_margin)
-    name, confidence = prefer_in_domain(ordered, margin)[0] if weight else ordered[0]
+    if weight:
+        ordered = prefer_in_domain(ordered, margin)
+        if min_similarity:
+            nearest = nearest_of_ours(vector, blender.examples, blender.labels, blender.intents.index(OUT_OF_SCOPE))
+            ordered = unlike_ours(ordered, nearest, min_similarity, is_upset(parse.get("frustration")))
+    name, confidence = ordered[0]
     return ("nlu_fallback" if confidence < threshold else name), probs
 
 
@@ -177,9 +188,9 @@ def main() -> None:
         return round(worst + 1e-3 * (m["dev"] - m["dev_away"] + m["oos_tune"]), 6)
 
     def show(setting: tuple, m: dict[str, float]) -> str:
-        weight, k, temperature, margin, threshold, upset_margin = setting
+        weight, k, temperature, margin, threshold, upset_margin, *rest = setting
         return (f"weight {weight:.2f} k {k} T {temperature:.2f} margin {margin:.1f} threshold {threshold:.2f} "
-                f"upset margin {upset_margin:.1f}: objective {objective(m):.4f} "
+                f"upset margin {upset_margin:.1f} min similarity {rest[0] if rest else 0.0:.2f}: objective {objective(m):.4f} "
                 f"soft {m['soft']:.3f}  dev ok {m['dev']:.3f} away {m['dev_away']:.3f}  oos {m['oos_tune']:.3f}")
 
     # Stage 1: the blender and the threshold, as for every message.
@@ -220,7 +231,23 @@ def main() -> None:
     for *_, setting, m in upset_rows[:6]:
         print("  " + show(setting, m))
 
-    for label, setting in (("chosen", upset_rows[0][3]), ("stage 1 alone", base),
+    # Stage 3: with those fixed, the least similarity to our own examples (same rule; the
+    # middle of the best plateau, as for the threshold; 0 unless a gate reads better).
+    upset_base = upset_rows[0][3]
+    gate_rows = []
+    for min_similarity in MIN_SIMILARITIES:
+        setting = (*upset_base, min_similarity)
+        m = measure(tune, parses, vectors, blender, setting)
+        gate_rows.append((objective(m), round(m["soft"], 4), setting, m))
+    top = max(gate_rows, key=lambda r: r[:2])
+    plateau = [r for r in gate_rows if r[:2] == top[:2]]
+    chosen = gate_rows[0] if gate_rows[0] in plateau else plateau[len(plateau) // 2]
+    print("stage 3, the least similarity to our own examples (best first):")
+    for _, _, setting, m in sorted(gate_rows, key=lambda r: r[:2], reverse=True)[:6]:
+        print("  " + show(setting, m))
+    print("  plateau: " + ", ".join(f"{r[2][-1]:.2f}" for r in plateau))
+
+    for label, setting in (("chosen", chosen[2]), ("stages 1 and 2", upset_base), ("stage 1 alone", base),
                            ("DIET alone, its own best threshold", diet[2])):
         m = measure(report, parses, vectors, blender, setting)
         print(f"{label}: {setting} -> report halves: "

@@ -17,8 +17,10 @@ from bot.components.frustration import FrustrationAnnotator
 from bot.components.neighbours import (
     NeighbourIntentBlender,
     margin_for,
+    nearest_of_ours,
     neighbour_probabilities,
     prefer_in_domain,
+    unlike_ours,
 )
 
 TRAINING = {
@@ -48,6 +50,15 @@ def trained(tmp_path, **config) -> tuple[NeighbourIntentBlender, LocalModelStora
                                             resource, ExecutionContext(None, node_name="neighbours"))
     blender.train(TrainingData(examples))
     return blender, storage, resource
+
+
+def plain_and_set(tmp_path, **setting) -> tuple[NeighbourIntentBlender, NeighbourIntentBlender, LocalModelStorage]:
+    """Two blenders trained alike (weight 0.2, k 1): the second with ``setting``."""
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "set").mkdir()
+    plain, storage, _ = trained(tmp_path / "plain", weight=0.2, k=1, temperature=0.05)
+    other, _, _ = trained(tmp_path / "set", weight=0.2, k=1, temperature=0.05, **setting)
+    return plain, other, storage
 
 
 def diet_says(message: Message, ranking: dict[str, float]) -> Message:
@@ -136,7 +147,7 @@ def test_the_component_applies_the_margin_to_the_blend(tmp_path):
 
 def test_bad_settings_are_refused():
     for bad in ({"weight": 1.5}, {"k": 0}, {"temperature": 0.0}, {"out_of_scope_margin": -0.1},
-                {"upset_out_of_scope_margin": 1.5}):
+                {"upset_out_of_scope_margin": 1.5}, {"min_similarity": -0.2}, {"min_similarity": 1.2}):
         with pytest.raises(ValueError):
             NeighbourIntentBlender.validate_config({**NeighbourIntentBlender.get_default_config(), **bad})
 
@@ -151,10 +162,7 @@ def test_an_upset_message_gets_the_larger_margin():
 
 
 def test_the_component_keeps_an_upset_customer_that_a_calm_question_would_not_keep(tmp_path):
-    (tmp_path / "plain").mkdir()
-    (tmp_path / "upset").mkdir()
-    plain, storage, _ = trained(tmp_path / "plain", weight=0.2, k=1, temperature=0.05)
-    kind, _, _ = trained(tmp_path / "upset", weight=0.2, k=1, temperature=0.05, upset_out_of_scope_margin=1.0)
+    plain, kind, storage = plain_and_set(tmp_path, upset_out_of_scope_margin=1.0)
     diet = {"out_of_scope": 0.9, "order_status": 0.1}
     texts = ("what is the weather like on my delivery day",
              "THIRD time asking, this is ridiculous, nobody tells me anything about my order")
@@ -165,3 +173,40 @@ def test_the_component_keeps_an_upset_customer_that_a_calm_question_would_not_ke
         blender.process([calm, upset])
         assert calm.get("intent")["name"] == "out_of_scope"
         assert upset.get("intent")["name"] == upset_read_as
+
+
+def test_a_request_unlike_everything_we_serve_goes_to_out_of_scope():
+    ranking = [("order_status", 0.6), ("out_of_scope", 0.3), ("refund", 0.1)]
+    moved = unlike_ours(ranking, nearest=0.25, min_similarity=0.4, upset=False)
+    assert moved[0] == ("out_of_scope", pytest.approx(0.9))  # the served intent's share, no more
+    assert sum(c for _, c in moved) == pytest.approx(1.0) and dict(moved)["order_status"] == 0.0
+    assert unlike_ours(ranking, nearest=0.45, min_similarity=0.4, upset=False) == ranking  # near enough
+    assert unlike_ours(ranking, nearest=0.25, min_similarity=0.0, upset=False) == ranking  # the gate is off
+    assert unlike_ours(ranking, nearest=0.25, min_similarity=0.4, upset=True) == ranking  # an upset customer
+    fallback_first = [("nlu_fallback", 0.5), ("refund", 0.4)]
+    assert unlike_ours(fallback_first, nearest=0.1, min_similarity=0.4, upset=False) == fallback_first
+    assert unlike_ours([("refund", 1.0)], nearest=0.1, min_similarity=0.4, upset=False) == [
+        ("out_of_scope", 1.0), ("refund", 0.0)]
+
+
+def test_nearest_of_ours_ignores_the_out_of_scope_examples():
+    examples = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]], dtype=np.float32)
+    labels = np.array([0, 1, 0])
+    vector = np.array([0.0, 1.0], dtype=np.float32)
+    assert nearest_of_ours(vector, examples, labels, out_of_scope=1) == pytest.approx(0.8)
+    assert nearest_of_ours(vector, examples, labels, out_of_scope=None) == pytest.approx(1.0)
+
+
+def test_the_component_sends_a_faraway_request_out_of_scope_but_keeps_an_upset_customer(tmp_path):
+    open_, gated, storage = plain_and_set(tmp_path, min_similarity=0.5)
+    diet = {"order_status": 0.9, "out_of_scope": 0.1}
+    texts = ("how many moons does jupiter have",
+             "where is my order, I have been waiting for a week",
+             "THIRD time asking, this is ridiculous, how many moons does jupiter have")
+    for blender, read_as in ((open_, ("order_status", "order_status", "order_status")),
+                             (gated, ("out_of_scope", "order_status", "order_status"))):
+        messages = [diet_says(m, diet) for m in featurized(*texts, storage=storage)]
+        FrustrationAnnotator().process(messages)
+        assert messages[2].get("frustration")["level"] != "calm"
+        blender.process(messages)
+        assert tuple(m.get("intent")["name"] for m in messages) == read_as
