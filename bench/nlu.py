@@ -78,9 +78,9 @@ def bench_understanding(log) -> dict:
             return sum(round(r[key] * r["n"]) for r in rows)
 
         n_oos, n_ours = sum(r["n"] for r in oos), sum(r["n"] for r in ours)
-        return {"oos_fallback": round(count(oos, "fallback_rate") / n_oos, 4),
-                "in_domain_acceptable": round(count(ours, "acceptable_rate") / n_ours, 4),
-                "in_domain_sent_away": round(count(ours, "fallback_rate") / n_ours, 4),
+        return {"oos_fallback": count(oos, "fallback_rate") / n_oos,
+                "in_domain_acceptable": count(ours, "acceptable_rate") / n_ours,
+                "in_domain_sent_away": count(ours, "fallback_rate") / n_ours,
                 "n": {"oos": n_oos, "in_domain": n_ours}}
 
     return {"threshold": threshold, "ambiguity": ambiguity, "configured": row(configured),
