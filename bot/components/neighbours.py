@@ -196,9 +196,10 @@ class NeighbourIntentBlender(GraphComponent, IntentClassifier):
             margin = margin_for(message.get(FRUSTRATION), float(self.config.get("out_of_scope_margin", 0.0)),
                                 float(self.config.get("upset_out_of_scope_margin", 0.0)))
             ordered = prefer_in_domain(ordered, margin)
-            out_of_scope = self.intents.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in self.intents else None
-            ordered = unlike_ours(ordered, nearest_of_ours(vector, self.examples, self.labels, out_of_scope),
-                                  float(self.config.get("min_similarity", 0.0)), is_upset(message.get(FRUSTRATION)))
+            if OUT_OF_SCOPE in self.intents:  # without the intent there is nothing to hand the share to
+                nearest = nearest_of_ours(vector, self.examples, self.labels, self.intents.index(OUT_OF_SCOPE))
+                ordered = unlike_ours(ordered, nearest, float(self.config.get("min_similarity", 0.0)),
+                                      is_upset(message.get(FRUSTRATION)))
             ordered = ordered[: int(self.config["ranking_length"])]
             top_name, top_confidence = ordered[0]
             message.set(INTENT, {INTENT_NAME_KEY: top_name, PREDICTED_CONFIDENCE_KEY: top_confidence},

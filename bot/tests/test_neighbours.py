@@ -210,3 +210,6 @@ def test_the_component_sends_a_faraway_request_out_of_scope_but_keeps_an_upset_c
         assert messages[2].get("frustration")["level"] != "calm"
         blender.process(messages)
         assert tuple(m.get("intent")["name"] for m in messages) == read_as
+    unread = diet_says(featurized(texts[2], storage=storage)[0], diet)  # the same words, no mood read
+    gated.process([unread])
+    assert unread.get("intent")["name"] == "out_of_scope"  # so it was the mood that kept the upset one

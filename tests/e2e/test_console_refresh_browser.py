@@ -1,4 +1,4 @@
-"""The agent console never loses a customer's message to its own refresh.
+"""The agent console never loses a customer's message, or a note, to its own refresh.
 
 Claiming a chat publishes a status event; the console then fetches the ticket again and
 redraws the transcript. A message that arrives live while that fetch is on its way is newer
@@ -50,13 +50,19 @@ def test_a_message_that_arrives_during_a_refresh_stays_in_the_transcript(new_con
     chat.get_by_role("button", name="Send").click()
     transcript = console.locator("[data-transcript]")
     expect(transcript).to_contain_text("It is the second time this happens")
+    console.get_by_label("Internal note (never shown to the customer)").fill("Courier photo requested")
+    console.get_by_role("button", name="Add note").click()
+    notes = console.locator("[data-notes]")
+    expect(notes).to_contain_text("Courier photo requested")
 
     route, stale = held[0]
     detail = stale.json()
     assert "It is the second time this happens" not in str(detail["messages"])
+    assert "Courier photo requested" not in str(detail["notes"])
     detail["customer"] = "Snapshot From Before"  # shows when the late answer has been drawn
     route.fulfill(response=stale, json=detail)
     expect(console.locator("[data-ticket-title]")).to_contain_text("Snapshot From Before")
     expect(transcript).to_contain_text("My parcel arrived crushed")
     expect(transcript).to_contain_text("It is the second time this happens")
     expect(transcript.locator("li", has_text="It is the second time this happens")).to_have_count(1)
+    expect(notes.locator("li", has_text="Courier photo requested")).to_have_count(1)

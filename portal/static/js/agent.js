@@ -39,6 +39,7 @@
   let current = null;              // the open ticket's detail
   let seenMessages = new Set();    // message ids already in the transcript
   let shownMessages = [];          // the messages in the transcript, in order
+  let liveNotes = [];              // notes that arrived as events since the ticket was last drawn
   let stream = null;               // the one EventSource: the queue's, or the open ticket's (queue included)
   let streamErrors = 0;
   let pollTimer = null;
@@ -209,7 +210,7 @@
     if (event.kind === "message") addMessage(data, true);
     else if (event.kind === "typing") showTyping(data);
     else if (event.kind === "status") refreshTicket();
-    else if (event.kind === "note") addNote(data);
+    else if (event.kind === "note") { liveNotes.push(data); addNote(data); }
     else if (event.kind === "rating") showSatisfaction(data);
   }
 
@@ -422,19 +423,30 @@
     ui.claim.hidden = !claimable;
     renderBriefing(detail);
     renderEarlier(detail);
-    // A message that arrived live while this detail was on its way is newer than the detail:
-    // it stays (its event is behind us and will not come again).
+    // A message or note that arrived live while this detail was on its way is not in it: it
+    // stays (its event is behind us and will not come again).
     const arrived = switching ? [] : shownMessages;
-    const newest = (detail.messages || []).reduce(function (top, m) { return Math.max(top, m.id || 0); }, 0);
+    const pendingNotes = switching ? [] : liveNotes;
     ui.transcript.replaceChildren();
     seenMessages = new Set();
     shownMessages = [];
     (detail.messages || []).forEach(function (m) { addMessage(m, false); });
-    arrived.forEach(function (m) { if (m.id > newest) addMessage(m, false); });
-    const lastCustomer = (detail.messages || []).filter(function (m) { return m.sender === "customer" && m.frustration; }).pop();
-    setMeter(detail.frustration_now, lastCustomer ? lastCustomer.frustration.score : null);
+    const kept = arrived.filter(function (m) { return m.id !== undefined && !seenMessages.has(m.id); });
+    kept.forEach(function (m) { addMessage(m, false); });
+    const lastCustomer = (detail.messages || []).concat(kept)
+      .filter(function (m) { return m.sender === "customer" && m.frustration; }).pop();
+    const keptMood = kept.filter(function (m) { return m.sender === "customer" && m.frustration; }).pop();
+    if (keptMood) current.frustration_now = keptMood.frustration.level;
+    setMeter(current.frustration_now, lastCustomer ? lastCustomer.frustration.score : null);
     ui.notes.replaceChildren();
     (detail.notes || []).forEach(addNote);
+    const drawn = (detail.notes || []).map(function (n) { return (n.author || "") + "\n" + n.text; });
+    liveNotes = pendingNotes.filter(function (n) {
+      const at = drawn.indexOf((n.author || "") + "\n" + n.text);
+      if (at >= 0) { drawn.splice(at, 1); return false; }  // the detail has it now
+      return true;
+    });
+    liveNotes.forEach(addNote);
     renderSuggestions(detail);
     showSatisfaction(detail.satisfaction);
     const canAct = canReply(detail);
